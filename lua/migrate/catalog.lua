@@ -1,0 +1,165 @@
+-- migrate.catalog: one entry per source table, assembled from the
+-- connector's catalog calls (conn:catalog(kind, schema_pattern)).
+--
+-- An entry:
+--   { schema, name, kind, rows, bytes, comment,
+--     columns     = { {name, position, type, type_name, type_schema, typmod,
+--                      not_null, default, identity, generated, is_array}, ... },
+--     primary_key = { name, columns = {...} } or nil,
+--     uniques     = { {name, columns = {...}}, ... },
+--     indexes     = { {name, unique, method, definition, predicate,
+--                      has_expressions, columns = {...}}, ... },
+--     foreign_keys= { {name, columns, ref_schema, ref_table, ref_columns,
+--                      on_update, on_delete, deferrable, deferred}, ... } }
+local M = {}
+
+local function key(schema, name) return schema .. "." .. name end
+
+-- Group rows that describe one object over several rows (one per column).
+local function grouped(rows, name_field, make)
+  local by_table, order = {}, {}
+  for _, r in ipairs(rows) do
+    local tk = key(r.schema_name, r.table_name)
+    local objs = by_table[tk]
+    if not objs then objs = { list = {}, by_name = {} }; by_table[tk] = objs end
+    local obj = objs.by_name[r[name_field]]
+    if not obj then
+      obj = make(r)
+      objs.by_name[r[name_field]] = obj
+      objs.list[#objs.list + 1] = obj
+    end
+    obj._rows = obj._rows or {}
+    obj._rows[#obj._rows + 1] = r
+  end
+  for _, objs in pairs(by_table) do
+    for _, obj in ipairs(objs.list) do
+      table.sort(obj._rows, function(a, b) return a.position < b.position end)
+    end
+  end
+  return by_table, order
+end
+
+local function column_list(obj, field)
+  local cols = {}
+  for i, r in ipairs(obj._rows) do cols[i] = r[field or "column_name"] end
+  return cols
+end
+
+local function constraints(rows)
+  local by_table = grouped(rows, "constraint_name", function(r)
+    return { name = r.constraint_name }
+  end)
+  for _, objs in pairs(by_table) do
+    for _, c in ipairs(objs.list) do c.columns = column_list(c); c._rows = nil end
+  end
+  return by_table
+end
+
+local function indexes(rows)
+  local by_table = grouped(rows, "index_name", function(r)
+    return { name = r.index_name, unique = r.is_unique, method = r.method,
+             definition = r.definition, predicate = r.predicate,
+             has_expressions = r.has_expressions }
+  end)
+  for _, objs in pairs(by_table) do
+    for _, ix in ipairs(objs.list) do ix.columns = column_list(ix); ix._rows = nil end
+  end
+  return by_table
+end
+
+local function foreign_keys(rows)
+  local by_table = grouped(rows, "constraint_name", function(r)
+    return { name = r.constraint_name, ref_schema = r.ref_schema,
+             ref_table = r.ref_table, on_update = r.on_update,
+             on_delete = r.on_delete, deferrable = r.deferrable,
+             deferred = r.deferred }
+  end)
+  for _, objs in pairs(by_table) do
+    for _, fk in ipairs(objs.list) do
+      fk.columns = column_list(fk)
+      fk.ref_columns = column_list(fk, "ref_column")
+      fk._rows = nil
+    end
+  end
+  return by_table
+end
+
+local function list_of(by_table, tk)
+  return by_table[tk] and by_table[tk].list or {}
+end
+
+-- Load every user table of `conn` (optionally only the schemas in
+-- opts.schemas) as catalog entries, ordered by schema and name.
+function M.load(conn, opts)
+  opts = opts or {}
+  local wanted
+  if opts.schemas then
+    wanted = {}
+    for _, s in ipairs(opts.schemas) do wanted[s] = true end
+  end
+  local function keep(r) return not wanted or wanted[r.schema_name] end
+
+  local entries, by_key = {}, {}
+  for _, r in ipairs(conn:catalog("tables")) do
+    if keep(r) then
+      local e = { schema = r.schema_name, name = r.table_name, kind = r.kind,
+                  rows = r.rows, bytes = r.bytes, comment = r.comment,
+                  columns = {} }
+      entries[#entries + 1] = e
+      by_key[key(e.schema, e.name)] = e
+    end
+  end
+  for _, r in ipairs(conn:catalog("columns")) do
+    local e = by_key[key(r.schema_name, r.table_name)]
+    if e then
+      e.columns[#e.columns + 1] = {
+        name = r.column_name, position = r.position, type = r.type,
+        type_name = r.type_name, type_schema = r.type_schema, typmod = r.typmod,
+        not_null = r.not_null, default = r.default, identity = r.identity,
+        generated = r.generated, is_array = r.is_array, collation = r.collation,
+      }
+    end
+  end
+  local pks = constraints(conn:catalog("primary_keys"))
+  local uqs = constraints(conn:catalog("unique_constraints"))
+  local ixs = indexes(conn:catalog("indexes"))
+  local fks = foreign_keys(conn:catalog("foreign_keys"))
+  for tk, e in pairs(by_key) do
+    table.sort(e.columns, function(a, b) return a.position < b.position end)
+    e.primary_key = list_of(pks, tk)[1]
+    e.uniques = list_of(uqs, tk)
+    e.indexes = list_of(ixs, tk)
+    e.foreign_keys = list_of(fks, tk)
+  end
+  table.sort(entries, function(a, b)
+    if a.schema ~= b.schema then return a.schema < b.schema end
+    return a.name < b.name
+  end)
+  return entries
+end
+
+-- The columns of one table as {name -> column}, or nil when it does not
+-- exist (used on the target to check an existing table).
+function M.table_columns(conn, schema, name)
+  local rows = conn:query([[
+    SELECT a.attname::text AS name, format_type(a.atttypid, a.atttypmod) AS type,
+           t.typnamespace = 'pg_catalog'::regnamespace AS builtin,
+           a.attgenerated <> '' AS generated
+      FROM pg_attribute a
+      JOIN pg_class c ON c.oid = a.attrelid
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+      JOIN pg_type t ON t.oid = a.atttypid
+     WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped
+     ORDER BY a.attnum]], schema, name)
+  if #rows == 0 then
+    local exists = conn:query([[
+      SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE n.nspname = $1 AND c.relname = $2]], schema, name)
+    if #exists == 0 then return nil end
+  end
+  local cols = {}
+  for _, r in ipairs(rows) do cols[r.name] = r end
+  return cols
+end
+
+return M

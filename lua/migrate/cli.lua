@@ -1,0 +1,75 @@
+-- migrate.cli: the commands behind the `migrate` binary.  main.c parses
+-- the options and calls main(command, args, options); the return value is
+-- the process exit code (migrate.core.exit).
+local core = require "migrate.core"
+
+local M = {}
+
+local exit = core.exit
+
+-- Exit code for an error that reached the top.
+local function exit_code_of(err)
+  if core.interrupted() then return exit.interrupted end
+  if type(err) ~= "table" then return exit.internal end
+  if err.code == "recipe" or err.code == "template" then return exit.recipe end
+  if err.code == "connect" then return exit.connect end
+  if err.code == "interrupted" then return exit.interrupted end
+  if err.code == "usage" then return exit.usage end
+  return exit.internal
+end
+
+local function report_error(err)
+  core.hold_interrupts(true)
+  local msg = tostring(err)
+  if type(err) == "table" and err.traceback and core.log_enabled("debug") then
+    msg = msg .. "\n" .. err.traceback
+  end
+  io.stderr:write("migrate: ", msg, "\n")
+end
+
+-- Keep error objects; wrap string errors (bugs) with their traceback.
+local function handler(err)
+  if type(err) == "table" then return err end
+  return core.error { code = "internal", msg = debug.traceback(tostring(err), 2) }
+end
+
+-- key=value arguments after the recipe path.
+local function parse_params(args)
+  local params = {}
+  for i = 2, #args do
+    local k, v = args[i]:match("^([%a_][%w_]*)=(.*)$")
+    if not k then
+      error(core.error { code = "usage",
+        msg = string.format("expected key=value after the recipe, got '%s'", args[i]) }, 0)
+    end
+    params[k] = v
+  end
+  return params
+end
+
+function M.run(args, options)
+  local params = parse_params(args)
+  local runner = require "migrate.runner"
+  return runner.run_file(args[1], params, options)
+end
+
+function M.test(args)
+  local spec = require "migrate.spec"
+  local failed = 0
+  for _, file in ipairs(args) do failed = failed + spec.run_file(file) end
+  return failed == 0 and exit.ok or exit.tasks_failed
+end
+
+function M.main(command, args, options)
+  local fn = M[command]
+  if not fn then
+    io.stderr:write("migrate: unknown command '", tostring(command), "'\n")
+    return exit.usage
+  end
+  local ok, code = xpcall(function() return fn(args, options) end, handler)
+  if ok then return code end
+  report_error(code)
+  return exit_code_of(code)
+end
+
+return M

@@ -1,0 +1,465 @@
+-- migrate.plan: turn a recipe and the chosen catalog entries into tasks.
+--
+-- A task says everything the runner needs for one table, decided once
+-- before any row moves: source and target names, the column mapping, the
+-- DDL, the COPY statements on both sides (binary pass-through or the text
+-- path), the load policy, and the post-load steps (keys, indexes, foreign
+-- keys, identity resets).  Every identifier is quoted here; values in
+-- filters become quoted literals.
+local core = require "migrate.core"
+local pg = require "migrate.pg"
+local naming = require "migrate.naming"
+local recipe = require "migrate.recipe"
+local template = require "migrate.template"
+
+local M = {}
+
+local qi = pg.quote_ident
+
+function M.qualified(schema, name) return qi(schema) .. "." .. qi(name) end
+
+local function recipe_error(r, msg)
+  error(core.error { code = "recipe", msg = msg, file = (recipe.origin(r)) }, 0)
+end
+
+-- ${name} in a recipe string: the recipe's params, then the table's vars.
+-- `quote` (optional) turns each value into SQL (filters).
+local function expand(r, str, vars, quote)
+  local all = {}
+  for k, v in pairs(r.params or {}) do all[k] = v end
+  for k, v in pairs(vars) do all[k] = v end
+  return template.expand(str, all, quote and { quote = quote } or nil)
+end
+
+local function set_of(list)
+  local s = {}
+  for _, v in ipairs(list or {}) do s[v] = true end
+  return s
+end
+
+local function sorted_keys(t)
+  local ks = {}
+  for k in pairs(t or {}) do ks[#ks + 1] = k end
+  table.sort(ks)
+  return ks
+end
+
+-- Types whose binary form is not portable between databases: user types
+-- (OIDs inside arrays and records) and reg* (OIDs themselves).
+local function binary_safe(col)
+  if col.expr then return true end -- cast to a declared type on the source
+  if col.type_schema and col.type_schema ~= "pg_catalog" then return false end
+  local t = col.type_name or ""
+  return not t:match("^_?reg")
+end
+
+local function integer_type(t)
+  return t == "smallint" or t == "integer" or t == "bigint"
+end
+
+-- The final, validated name of one object (table, schema or column).
+local function final_name(r, name, what)
+  local truncated
+  name, truncated = naming.truncate(name)
+  if truncated then
+    core.log("warn", "plan", string.format(
+      "%s name truncated to PostgreSQL's 63 bytes: %s", what, name))
+  end
+  naming.validate(name, { quote_names = r.quote_names })
+  return name
+end
+
+-- Column mapping of one table: copied columns, then added ones.
+local function map_columns(r, entry, opts, vars)
+  local label = entry.schema .. "." .. entry.name
+  local drop, rename, cast = set_of(opts.drop), opts.rename or {}, opts.cast or {}
+  local present = {}
+  for _, c in ipairs(entry.columns) do present[c.name] = true end
+  for what, names in pairs { drop = drop, rename = rename, cast = cast } do
+    for name in pairs(names) do
+      if not present[name] then
+        recipe_error(r, string.format("table_options for %s: %s names column '%s', which %s does not have",
+          label, what, name, label))
+      end
+    end
+  end
+  local renamed = next(rename) ~= nil or next(drop) ~= nil
+  local cols = {}
+  for _, c in ipairs(entry.columns) do
+    if not drop[c.name] then
+      local target = rename[c.name] or naming.apply(r.column_naming or {}, c.name, vars)
+      if target ~= c.name then renamed = true end
+      local col = {
+        source = c.name, target = final_name(r, target, "column"),
+        type = cast[c.name] or c.type, type_name = c.type_name,
+        type_schema = c.type_schema, not_null = c.not_null,
+        collation = c.collation,
+      }
+      if cast[c.name] then
+        col.expr = string.format("%s::%s", qi(c.name), cast[c.name])
+        col.type_schema, col.type_name = nil, nil
+      end
+      local default = c.default
+      if c.identity then
+        col.identity = c.identity == "a" and "ALWAYS" or "BY DEFAULT"
+      elseif default and default:match("^nextval%(") then
+        col.identity, default = "BY DEFAULT", nil -- serial: identity on the target
+      end
+      if col.identity and not integer_type(col.type) then col.identity = nil end
+      col.default = default
+      col.generated_expr = c.generated == "s" and default or nil
+      if col.generated_expr then col.default = nil end
+      cols[#cols + 1] = col
+    end
+  end
+  for _, name in ipairs(sorted_keys(opts.add)) do
+    local spec = opts.add[name]
+    cols[#cols + 1] = {
+      target = final_name(r, name, "column"), type = spec.type,
+      expr = string.format("(%s)::%s", expand(r, spec.expr, vars), spec.type),
+      not_null = spec.not_null, default = spec.default,
+    }
+  end
+  -- A generated column stays generated only if its expression still reads
+  -- right, i.e. no column of the table was renamed or dropped.
+  for _, col in ipairs(cols) do
+    if col.generated_expr and renamed then col.generated_expr = nil end
+  end
+  local list = {}
+  for _, col in ipairs(cols) do
+    list[#list + 1] = { source = label .. "." .. (col.source or "(added)"), target = col.target }
+  end
+  naming.check_collisions(list)
+  return cols
+end
+
+-- The key columns (target names) used by upsert and the primary key.
+local function key_columns(r, entry, opts, cols)
+  local by_source = {}
+  for _, c in ipairs(cols) do if c.source then by_source[c.source] = c.target end end
+  if opts.key then
+    local targets = set_of((function()
+      local t = {}
+      for _, c in ipairs(cols) do t[#t + 1] = c.target end
+      return t
+    end)())
+    for _, k in ipairs(opts.key) do
+      if not targets[k] then
+        recipe_error(r, string.format("key column '%s' of %s.%s is not a target column",
+          k, entry.schema, entry.name))
+      end
+    end
+    return opts.key
+  end
+  if not entry.primary_key then return nil end
+  local key = {}
+  for _, name in ipairs(entry.primary_key.columns) do
+    if not by_source[name] then return nil end -- the key column was dropped
+    key[#key + 1] = by_source[name]
+  end
+  return key
+end
+
+local function ident_list(names)
+  local q = {}
+  for i, n in ipairs(names) do q[i] = qi(n) end
+  return table.concat(q, ", ")
+end
+
+-- CREATE TABLE for a task (with the primary key when with_key).
+function M.create_sql(task, with_key)
+  local lines = {}
+  for _, c in ipairs(task.columns) do
+    local parts = { qi(c.target), c.type }
+    if c.collation then parts[#parts + 1] = "COLLATE " .. qi(c.collation) end
+    if c.generated_expr then
+      parts[#parts + 1] = string.format("GENERATED ALWAYS AS (%s) STORED", c.generated_expr)
+    elseif c.identity then
+      parts[#parts + 1] = "GENERATED " .. c.identity .. " AS IDENTITY"
+    end
+    if c.not_null then parts[#parts + 1] = "NOT NULL" end
+    if c.default and not c.identity and not c.generated_expr then
+      parts[#parts + 1] = "DEFAULT " .. c.default
+    end
+    lines[#lines + 1] = "  " .. table.concat(parts, " ")
+  end
+  if with_key and task.key then
+    lines[#lines + 1] = "  PRIMARY KEY (" .. ident_list(task.key) .. ")"
+  end
+  return string.format("CREATE TABLE %s (\n%s\n)", task.target.qualified,
+    table.concat(lines, ",\n"))
+end
+
+-- The columns that travel in the COPY stream (generated ones do not).
+function M.copied(task)
+  local out = {}
+  for _, c in ipairs(task.columns) do
+    if not c.generated_expr then out[#out + 1] = c end
+  end
+  return out
+end
+
+function M.source_copy_sql(task)
+  local cols = M.copied(task)
+  local fmt = task.format
+  local plain = task.source.kind == "table" and not task.filter
+  local select = {}
+  for i, c in ipairs(cols) do
+    if c.expr then plain = false end
+    select[i] = c.expr and (c.expr .. " AS " .. qi(c.target)) or qi(c.source)
+  end
+  if plain then
+    return string.format("COPY %s (%s) TO STDOUT (FORMAT %s)", task.source.qualified,
+      table.concat(select, ", "), fmt)
+  end
+  local from = (task.source.kind == "table" and "ONLY " or "") .. task.source.qualified
+  local where = task.filter and (" WHERE (" .. task.filter .. ")") or ""
+  return string.format("COPY (SELECT %s FROM %s%s) TO STDOUT (FORMAT %s)",
+    table.concat(select, ", "), from, where, fmt)
+end
+
+-- COPY into `into` (the table, or the upsert staging table).
+function M.target_copy_sql(task, into, freeze)
+  local names = {}
+  for i, c in ipairs(M.copied(task)) do names[i] = c.target end
+  return string.format("COPY %s (%s) FROM STDIN (FORMAT %s%s)", into,
+    ident_list(names), task.format, freeze and ", FREEZE" or "")
+end
+
+-- INSERT ... SELECT from the staging table, by conflict policy.  Reports
+-- inserted and updated rows.
+function M.upsert_sql(task, stage)
+  local names = {}
+  for i, c in ipairs(M.copied(task)) do names[i] = c.target end
+  local cols = ident_list(names)
+  local overriding = ""
+  for _, c in ipairs(task.columns) do
+    if c.identity == "ALWAYS" then overriding = " OVERRIDING SYSTEM VALUE" end
+  end
+  local conflict = ""
+  if task.conflict ~= "error" then
+    if not task.key then return nil end
+    local action = "DO NOTHING"
+    if task.conflict == "update" then
+      local keys, sets = set_of(task.key), {}
+      for _, n in ipairs(names) do
+        if not keys[n] then sets[#sets + 1] = string.format("%s = EXCLUDED.%s", qi(n), qi(n)) end
+      end
+      if #sets > 0 then action = "DO UPDATE SET " .. table.concat(sets, ", ") end
+    end
+    conflict = string.format(" ON CONFLICT (%s) %s", ident_list(task.key), action)
+  end
+  return string.format([[
+WITH done AS (
+  INSERT INTO %s (%s)%s SELECT %s FROM %s%s RETURNING (xmax = 0) AS inserted)
+SELECT count(*) FILTER (WHERE inserted) AS inserted,
+       count(*) FILTER (WHERE NOT inserted) AS updated FROM done]],
+    task.target.qualified, cols, overriding, cols, stage, conflict)
+end
+
+-- Statements that finish a table this run created, after its data.
+function M.post_sql(task)
+  local steps = {}
+  local by_source = {}
+  for _, c in ipairs(task.columns) do if c.source then by_source[c.source] = c.target end end
+  local function mapped(cols)
+    local out = {}
+    for i, n in ipairs(cols) do
+      if not by_source[n] then return nil end
+      out[i] = by_source[n]
+    end
+    return out
+  end
+  if task.key and not task.key_created then
+    steps[#steps + 1] = { what = "primary key", sql = string.format(
+      "ALTER TABLE %s ADD PRIMARY KEY (%s)", task.target.qualified, ident_list(task.key)) }
+  end
+  if task.indexes then
+    for _, u in ipairs(task.entry.uniques) do
+      local cols = mapped(u.columns)
+      if cols then
+        steps[#steps + 1] = { what = "unique " .. u.name, sql = string.format(
+          "ALTER TABLE %s ADD UNIQUE (%s)", task.target.qualified, ident_list(cols)) }
+      else
+        task.notes[#task.notes + 1] = "unique " .. u.name .. " skipped (column dropped)"
+      end
+    end
+    for _, ix in ipairs(task.entry.indexes) do
+      local sql = M.index_sql(task, ix, mapped)
+      if sql then
+        steps[#steps + 1] = { what = "index " .. ix.name, sql = sql }
+      else
+        task.notes[#task.notes + 1] = "index " .. ix.name .. " skipped (it reads a dropped column)"
+      end
+    end
+  end
+  return steps
+end
+
+-- Wrap statements written with the SOURCE column names so they run on the
+-- target table: rename its columns to the source names (through temporary
+-- names, so swapped names cannot collide), run, rename back.  One PQexec
+-- string is one implicit transaction.  PostgreSQL rewrites the stored
+-- expressions on the way back, so expression and partial indexes follow.
+function M.with_source_names(task, sql)
+  local fwd, fwd2, back, back2 = {}, {}, {}, {}
+  local function rename(from, to)
+    return string.format("ALTER TABLE %s RENAME COLUMN %s TO %s",
+      task.target.qualified, qi(from), qi(to))
+  end
+  for i, c in ipairs(task.columns) do
+    if c.source and c.source ~= c.target then
+      local tmp = "_migrate_rename_" .. i
+      fwd[#fwd + 1] = rename(c.target, tmp)
+      fwd2[#fwd2 + 1] = rename(tmp, c.source)
+      back[#back + 1] = rename(c.source, tmp)
+      back2[#back2 + 1] = rename(tmp, c.target)
+    end
+  end
+  local all = {}
+  for _, list in ipairs { fwd, fwd2, { sql }, back, back2 } do
+    for _, stmt in ipairs(list) do all[#all + 1] = stmt end
+  end
+  return table.concat(all, ";\n")
+end
+
+-- One index on the target, from the source definition (keeping operator
+-- classes, sort order, expressions and predicates).
+function M.index_sql(task, ix, mapped)
+  local dropped = task.dropped_columns
+  for _, n in ipairs(ix.columns) do
+    if n and not mapped({ n }) then return nil end -- a key column was dropped
+  end
+  if dropped and (ix.has_expressions or ix.predicate) then
+    return nil -- the expression may read a dropped column
+  end
+  local marker = " ON " .. (task.source.quoted_for_indexdef or "") .. " USING "
+  local at = ix.definition:find(marker, 1, true)
+  if not at then return nil end
+  local sql = string.format("CREATE %sINDEX ON %s%s", ix.unique and "UNIQUE " or "",
+    task.target.qualified, ix.definition:sub(at + #marker - #" USING "))
+  if task.renamed_columns then sql = M.with_source_names(task, sql) end
+  return sql
+end
+
+-- Foreign keys between tables of this run, once both sides are loaded.
+function M.foreign_key_sql(task, tasks_by_source)
+  local steps = {}
+  if not task.foreign_keys then return steps end
+  local by_source = {}
+  for _, c in ipairs(task.columns) do if c.source then by_source[c.source] = c.target end end
+  for _, fk in ipairs(task.entry.foreign_keys) do
+    local ref = tasks_by_source[fk.ref_schema .. "." .. fk.ref_table]
+    local cols, refcols = {}, {}
+    local ok = ref ~= nil
+    for i, n in ipairs(fk.columns) do
+      cols[i] = by_source[n]
+      ok = ok and cols[i] ~= nil
+    end
+    if ref then
+      local ref_by_source = {}
+      for _, c in ipairs(ref.columns) do if c.source then ref_by_source[c.source] = c.target end end
+      for i, n in ipairs(fk.ref_columns) do
+        refcols[i] = ref_by_source[n]
+        ok = ok and refcols[i] ~= nil
+      end
+    end
+    if ok then
+      local sql = string.format("ALTER TABLE %s ADD FOREIGN KEY (%s) REFERENCES %s (%s) ON UPDATE %s ON DELETE %s",
+        task.target.qualified, ident_list(cols), ref.target.qualified, ident_list(refcols),
+        fk.on_update, fk.on_delete)
+      if fk.deferrable then
+        sql = sql .. " DEFERRABLE" .. (fk.deferred and " INITIALLY DEFERRED" or "")
+      end
+      steps[#steps + 1] = { what = "foreign key " .. fk.name, sql = sql }
+    else
+      task.notes[#task.notes + 1] = "foreign key " .. fk.name ..
+        " skipped (references a table or column not in this run)"
+    end
+  end
+  return steps
+end
+
+-- setval for every identity column, to the column's max.
+function M.identity_reset_sql(task)
+  local out = {}
+  for _, c in ipairs(task.columns) do
+    if c.identity then
+      out[#out + 1] = string.format(
+        "SELECT setval(pg_get_serial_sequence(%s, %s), COALESCE(max(%s), 1), max(%s) IS NOT NULL) FROM %s",
+        pg.quote_literal(task.target.qualified), pg.quote_literal(c.target),
+        qi(c.target), qi(c.target), task.target.qualified)
+    end
+  end
+  return out
+end
+
+-- Build the task of one catalog entry.
+function M.task(r, entry, ctx)
+  local opts = recipe.table_options(r, entry)
+  local vars = { schema = entry.schema, table = entry.name,
+                 source_type = ctx.source_type, target_type = ctx.target_type }
+  local tname
+  if opts.target then
+    tname = expand(r, opts.target, vars)
+  else
+    tname = naming.apply(r.naming or {}, entry.name, vars)
+  end
+  local tschema = expand(r, opts.target_schema or r.target_schema or "${schema}", vars)
+  tschema = final_name(r, tschema, "schema")
+  tname = final_name(r, tname, "table")
+
+  local cols = map_columns(r, entry, opts, vars)
+  local renamed = false
+  for _, c in ipairs(cols) do
+    if c.source and c.source ~= c.target then renamed = true end
+  end
+  local dropped = opts.drop and #opts.drop > 0
+  local task = {
+    entry = entry,
+    label = entry.schema .. "." .. entry.name,
+    source = { schema = entry.schema, name = entry.name, kind = entry.kind,
+               qualified = M.qualified(entry.schema, entry.name) },
+    target = { schema = tschema, name = tname, qualified = M.qualified(tschema, tname) },
+    target_label = tschema .. "." .. tname,
+    columns = cols,
+    renamed_columns = renamed,
+    dropped_columns = dropped,
+    policy = opts.policy or r.policy or "overwrite",
+    conflict = opts.conflict or r.conflict or "error",
+    create = opts.create or r.create or "missing",
+    indexes = opts.indexes ~= false and r.indexes ~= false,
+    foreign_keys = opts.foreign_keys ~= false and r.foreign_keys ~= false,
+    reset_sequences = opts.reset_sequences ~= false and r.reset_sequences ~= false,
+    notes = {},
+  }
+  task.key = key_columns(r, entry, opts, cols)
+  if opts.filter then
+    task.filter = expand(r, opts.filter, vars, pg.quote_literal)
+  end
+  task.format = "binary"
+  for _, c in ipairs(cols) do
+    if not binary_safe(c) then task.format = "text" end
+  end
+  if task.policy == "upsert" and task.conflict ~= "error" and not task.key then
+    recipe_error(r, string.format(
+      "%s: upsert with conflict '%s' needs a key: the table has no primary key; set key = {...} in table_options",
+      task.label, task.conflict))
+  end
+  return task
+end
+
+-- Plan every chosen entry; target names that collide (also after
+-- truncation) are an error naming both sources.
+function M.tasks(r, entries, ctx)
+  local tasks, list = {}, {}
+  for _, e in ipairs(entries) do
+    local t = M.task(r, e, ctx)
+    tasks[#tasks + 1] = t
+    list[#list + 1] = { source = t.label, target = t.target_label }
+  end
+  naming.check_collisions(list)
+  return tasks
+end
+
+return M

@@ -1,0 +1,321 @@
+-- migrate.runner: run a recipe, table by table.
+--
+--   connect -> read the source catalog -> select -> plan (names, DDL)
+--   -> for each table, in ONE target transaction: create or truncate,
+--      COPY (or COPY into a staging table + one INSERT ... ON CONFLICT),
+--      identity reset
+--   -> keys, indexes, then foreign keys, after all the data
+--   -> report
+--
+-- A failing table is rolled back and reported; the others go on unless
+-- the recipe (or --stop-on-error) says stop.  Ctrl-C rolls back the table
+-- being loaded, prints the report and exits 130.
+local core = require "migrate.core"
+local pg = require "migrate.pg"
+local copy = require "migrate.copy"
+local catalog = require "migrate.catalog"
+local select = require "migrate.select"
+local plan = require "migrate.plan"
+local recipe = require "migrate.recipe"
+local report = require "migrate.report"
+local template = require "migrate.template"
+
+local M = {}
+
+local function log(level, fmt, ...)
+  core.log(level, "run", string.format(fmt, ...))
+end
+
+local function is_interruption(err)
+  return core.interrupted() or (type(err) == "table" and err.code == "interrupted")
+end
+
+-- Attach the table to an error object (for the remark and the log line).
+local function with_table(err, label)
+  if type(err) ~= "table" then
+    err = core.error { code = "internal", msg = tostring(err) }
+  end
+  if err.table == nil then err.table = label end
+  return err
+end
+
+-- Open the source or target named by the recipe.
+local function connect(r, field, side)
+  local str = template.expand(r[field], r.params or {})
+  if str:match("^odbc:") or str:match("^https?://") then
+    error(core.error { code = "connect", side = side, msg = string.format(
+      "%s: only PostgreSQL connections are supported in this version (got %s)",
+      side, core.mask(str)) }, 0)
+  end
+  return pg.connect(str, side)
+end
+
+-- Run fn inside BEGIN/COMMIT on conn; roll back and re-raise on error.
+local function in_transaction(conn, fn)
+  conn:exec("BEGIN")
+  local ok, err = pcall(fn)
+  if ok then
+    conn:exec("COMMIT")
+    return
+  end
+  if conn:alive() then pcall(conn.exec, conn, "ROLLBACK") end
+  error(err, 0)
+end
+
+-- An existing target table: every copied column must be there; any type
+-- difference sends the rows through the text path (the target parses).
+local function adopt_existing(task, existing)
+  local missing = {}
+  for _, c in ipairs(plan.copied(task)) do
+    local t = existing[c.target]
+    if not t then
+      missing[#missing + 1] = c.target
+    elseif t.type ~= c.type or not t.builtin then
+      task.format = "text"
+    end
+  end
+  if #missing > 0 then
+    error(core.error { code = "target", side = "target", msg = string.format(
+      "target table %s has no column %s", task.target_label, table.concat(missing, ", ")) }, 0)
+  end
+end
+
+local function progress_printer(task, options)
+  if not options.progress or not core.isatty(2) then return nil end
+  return function(s)
+    local rate = s.seconds > 0 and s.bytes / s.seconds or 0
+    io.stderr:write(string.format("\r\27[K  %s  %s  %s/s", task.target_label,
+      report.bytes(s.bytes), report.bytes(rate)))
+  end
+end
+
+local function run_copy(ctx, task, target_sql, options)
+  local progress = progress_printer(task, options)
+  local stats = copy.run {
+    source = ctx.source, source_sql = plan.source_copy_sql(task),
+    target = ctx.target, target_sql = target_sql,
+    format = task.format, progress = progress,
+  }
+  if progress then io.stderr:write("\r\27[K") end
+  return stats
+end
+
+-- Create, truncate or stage; copy; reset identities.  One transaction.
+local function load_table(ctx, task, options)
+  local dst = ctx.target
+  local result = {}
+  local existing = catalog.table_columns(dst, task.target.schema, task.target.name)
+  in_transaction(dst, function()
+    local fresh = false
+    if existing and task.create == "recreate" then
+      dst:exec("DROP TABLE " .. task.target.qualified .. " CASCADE")
+      existing = nil
+    end
+    if existing then
+      adopt_existing(task, existing)
+      task.key_created = true -- the table is the user's; its keys stay as they are
+    else
+      if task.create == "never" then
+        error(core.error { code = "target", side = "target", msg = string.format(
+          "target table %s does not exist (create = \"never\")", task.target_label) }, 0)
+      end
+      dst:exec("CREATE SCHEMA IF NOT EXISTS " .. pg.quote_ident(task.target.schema))
+      -- Upsert needs the key now; otherwise it is built after the data.
+      task.key_created = task.policy == "upsert"
+      dst:exec(plan.create_sql(task, task.key_created))
+      fresh = true
+    end
+    task.created = fresh
+
+    if task.policy == "upsert" then
+      local stage = "pg_temp._migrate_stage"
+      local names = {}
+      for i, c in ipairs(plan.copied(task)) do names[i] = pg.quote_ident(c.target) end
+      dst:exec(string.format("CREATE TEMP TABLE _migrate_stage ON COMMIT DROP AS SELECT %s FROM %s WITH NO DATA",
+        table.concat(names, ", "), task.target.qualified))
+      local stats = run_copy(ctx, task, plan.target_copy_sql(task, stage, false), options)
+      dst:exec("ANALYZE " .. stage)
+      local sql = plan.upsert_sql(task, stage)
+      local counts = dst:query(sql)[1]
+      result.rows = stats.rows
+      result.bytes = stats.bytes
+      result.remark = string.format("%s inserted, %s updated, %s unchanged",
+        report.thousands(counts.inserted), report.thousands(counts.updated),
+        report.thousands(stats.rows - counts.inserted - counts.updated))
+    else
+      if task.policy == "overwrite" and not fresh then
+        dst:exec("TRUNCATE " .. task.target.qualified)
+      end
+      -- Created or truncated in this transaction: FREEZE is allowed.
+      local freeze = task.policy == "overwrite"
+      local stats = run_copy(ctx, task, plan.target_copy_sql(task, task.target.qualified, freeze), options)
+      result.rows = stats.rows
+      result.bytes = stats.bytes
+    end
+    if task.reset_sequences then
+      for _, sql in ipairs(plan.identity_reset_sql(task)) do dst:query(sql) end
+    end
+  end)
+  return result
+end
+
+local function call_hook(ctx, name, ...)
+  local hooks = ctx.recipe.hooks
+  local fn = hooks and hooks[name]
+  if fn then return fn(ctx, ...) end
+end
+
+-- One table: hooks around the load; the result never raises (except on
+-- Ctrl-C, which must stop the run).
+local function run_task(ctx, task, options)
+  local res = { source = task.label, target = task.target_label, task = task }
+  local t0 = core.now()
+  local ok, err = pcall(function()
+    if call_hook(ctx, "before_table", task) == false then
+      res.status, res.remark = "skipped", "skipped by the before_table hook"
+      return
+    end
+    log("info", "%s -> %s (%s, %s)", task.label, task.target_label, task.policy, task.format)
+    local loaded = load_table(ctx, task, options)
+    res.rows, res.bytes, res.remark = loaded.rows, loaded.bytes, loaded.remark
+    res.status = "succeeded"
+    call_hook(ctx, "after_table", task, res)
+  end)
+  res.seconds = core.now() - t0
+  if not ok then
+    err = with_table(err, task.label)
+    res.status = is_interruption(err) and "interrupted" or "failed"
+    res.remark, res.error = tostring(err), err
+    log("error", "%s", tostring(err))
+    if not ctx.target:alive() then
+      -- The target went away: reconnect so the next tables can go on.
+      local reok, conn = pcall(connect, ctx.recipe, "target", "target")
+      if reok then ctx.target = conn end
+    end
+  else
+    log("info", "%s: %s rows in %.2f s", task.target_label, report.thousands(res.rows or 0), res.seconds)
+  end
+  return res
+end
+
+-- Run steps (post-load DDL) for a result; the first failure marks it.
+local function run_steps(ctx, res, steps)
+  local t0 = core.now()
+  for _, step in ipairs(steps) do
+    local ok, err = pcall(ctx.target.exec, ctx.target, step.sql)
+    if not ok then
+      if is_interruption(err) then error(err, 0) end
+      res.status = "failed"
+      res.remark = string.format("%s on %s failed: %s", step.what, res.target, tostring(err))
+      log("error", "%s", res.remark)
+      break
+    end
+  end
+  res.seconds = res.seconds + (core.now() - t0)
+end
+
+local function finish_tables(ctx, results)
+  local by_source = {}
+  for _, res in ipairs(results) do
+    if res.status == "succeeded" then by_source[res.source] = res.task end
+  end
+  for _, res in ipairs(results) do
+    if res.status == "succeeded" and res.task.created then
+      run_steps(ctx, res, plan.post_sql(res.task))
+    end
+  end
+  for _, res in ipairs(results) do
+    if res.status == "succeeded" and res.task.created then
+      run_steps(ctx, res, plan.foreign_key_sql(res.task, by_source))
+    end
+  end
+  for _, res in ipairs(results) do
+    local notes = res.task and res.task.notes or {}
+    if res.status == "succeeded" and #notes > 0 then
+      local remark = res.remark and { res.remark } or {}
+      for _, n in ipairs(notes) do remark[#remark + 1] = n end
+      res.remark = table.concat(remark, "; ")
+    end
+  end
+end
+
+-- The source tables the recipe asks for.
+local function choose(r, entries)
+  local spec = r.tables
+  if spec == nil or (type(spec) == "table" and #spec == 0) then
+    -- patterns or everything: tables only (views need an exact list)
+    local tables = {}
+    for _, e in ipairs(entries) do
+      if e.kind == "table" or e.kind == "partitioned" then tables[#tables + 1] = e end
+    end
+    entries = tables
+  end
+  return select.tables(entries, spec or {})
+end
+
+-- Run a loaded recipe; returns the exit code.
+function M.run(r, options)
+  options = options or {}
+  local stop_on_error = options.stop_on_error or r.stop_on_error
+  local t0 = core.now()
+  local ctx = { recipe = r, params = r.params, source_type = "pg", target_type = "pg" }
+  ctx.log = function(msg) core.log("info", "recipe", tostring(msg)) end
+  ctx.source = connect(r, "source", "source")
+  ctx.target = connect(r, "target", "target")
+
+  local entries = catalog.load(ctx.source, { schemas = r.schemas })
+  local chosen = choose(r, entries)
+  local tasks = plan.tasks(r, chosen, ctx)
+  -- pg_get_indexdef spells the table as quote_ident(schema).quote_ident(name)
+  for _, t in ipairs(tasks) do
+    t.source.quoted_for_indexdef = ctx.source:query(
+      "SELECT quote_ident($1) || '.' || quote_ident($2) AS q", t.source.schema, t.source.name)[1].q
+  end
+  log("info", "%d tables selected from %s", #tasks, ctx.source:display())
+  call_hook(ctx, "before_run")
+
+  local results, stopped = {}, nil
+  for _, task in ipairs(tasks) do
+    if stopped then
+      results[#results + 1] = { source = task.label, target = task.target_label,
+                                status = "skipped", remark = stopped, task = task }
+    else
+      local res = run_task(ctx, task, options)
+      results[#results + 1] = res
+      if res.status == "interrupted" then
+        core.hold_interrupts(true)
+        stopped = "not started: interrupted"
+      elseif res.status == "failed" and stop_on_error then
+        stopped = "not started: stopped after " .. task.label .. " failed"
+      end
+    end
+  end
+  if not core.interrupted() then
+    local ok, err = pcall(finish_tables, ctx, results)
+    if not ok then
+      core.hold_interrupts(true)
+      log("error", "%s", tostring(err))
+    end
+  end
+  local text = report.render(results, core.now() - t0)
+  if not core.interrupted() then call_hook(ctx, "after_run", results) end
+  io.stdout:write("\n", text)
+  io.stdout:flush()
+  ctx.source:close()
+  ctx.target:close()
+  if core.interrupted() then return core.exit.interrupted end
+  for _, res in ipairs(results) do
+    if res.status ~= "succeeded" and res.status ~= "skipped" or
+       (res.status == "skipped" and stopped and res.remark == stopped) then
+      return core.exit.tasks_failed
+    end
+  end
+  return core.exit.ok
+end
+
+function M.run_file(path, params, options)
+  local r = recipe.load(path, params)
+  return M.run(r, options)
+end
+
+return M

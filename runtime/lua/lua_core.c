@@ -1,0 +1,160 @@
+/*
+ * lua_core.c - migrate.core: logging, the interrupt flag, secrets masking,
+ * clocks, exit codes and error objects for the Lua stdlib.
+ */
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/exitcode.h"
+#include "core/interrupt.h"
+#include "core/log.h"
+#include "core/secret.h"
+#include "lua/lua_util.h"
+
+/* core.error{code=, msg=, ...} -> the same table, now an error object. */
+static int l_error(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+    mg_lua_error_mt(L);
+    luaL_getmetatable(L, MG_ERROR_MT);
+    lua_setmetatable(L, 1);
+    return 1;
+}
+
+static int l_is_error(lua_State *L)
+{
+    bool yes = false;
+    if (lua_getmetatable(L, 1)) {
+        luaL_getmetatable(L, MG_ERROR_MT);
+        yes = lua_rawequal(L, -1, -2);
+        lua_pop(L, 2);
+    }
+    lua_pushboolean(L, yes);
+    return 1;
+}
+
+static int l_log(lua_State *L)
+{
+    int level = mg_log_level_parse(luaL_checkstring(L, 1));
+    luaL_argcheck(L, level >= 0, 1, "unknown log level");
+    const char *area = luaL_checkstring(L, 2);
+    const char *msg = luaL_checkstring(L, 3);
+    mg_log((mg_log_level)level, area, "%s", msg);
+    return 0;
+}
+
+static int l_set_log_level(lua_State *L)
+{
+    int level = mg_log_level_parse(luaL_checkstring(L, 1));
+    luaL_argcheck(L, level >= 0, 1, "unknown log level");
+    mg_log_set_level((mg_log_level)level);
+    return 0;
+}
+
+static int l_log_enabled(lua_State *L)
+{
+    int level = mg_log_level_parse(luaL_checkstring(L, 1));
+    lua_pushboolean(L, level >= 0 && (mg_log_level)level >= mg_log_get_level());
+    return 1;
+}
+
+static int l_interrupted(lua_State *L)
+{
+    lua_pushboolean(L, mg_interrupted());
+    return 1;
+}
+
+static int l_clear_interrupt(lua_State *L)
+{
+    (void)L;
+    mg_interrupt_clear();
+    return 0;
+}
+
+static bool interrupts_held = false;
+
+bool mg_lua_interrupts_held(void) { return interrupts_held; }
+
+/* core.hold_interrupts(true): Ctrl-C stays recorded but no longer raises
+ * in Lua code, so the runner can roll back and print its report. */
+static int l_hold_interrupts(lua_State *L)
+{
+    interrupts_held = lua_toboolean(L, 1);
+    return 0;
+}
+
+static int l_mask(lua_State *L)
+{
+    const char *s = luaL_checkstring(L, 1);
+    char out[4096];
+    lua_pushstring(L, mg_mask_secrets(s, out, sizeof out));
+    return 1;
+}
+
+static int l_now(lua_State *L)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    lua_pushnumber(L, (double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+    return 1;
+}
+
+static int l_isatty(lua_State *L)
+{
+    lua_pushboolean(L, isatty((int)luaL_optinteger(L, 1, 1)));
+    return 1;
+}
+
+/* Peak resident set size of this process, in KiB. */
+static int l_peak_rss(lua_State *L)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    lua_pushnumber(L, (double)ru.ru_maxrss);
+    return 1;
+}
+
+static void push_exit_codes(lua_State *L)
+{
+    static const struct { const char *name; int code; } codes[] = {
+        {"ok", MG_EXIT_OK},           {"tasks_failed", MG_EXIT_TASKS_FAILED},
+        {"usage", MG_EXIT_USAGE},     {"recipe", MG_EXIT_RECIPE},
+        {"connect", MG_EXIT_CONNECT}, {"internal", MG_EXIT_INTERNAL},
+        {"interrupted", MG_EXIT_INTERRUPTED},
+    };
+    lua_createtable(L, 0, 8);
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        lua_pushinteger(L, codes[i].code);
+        lua_setfield(L, -2, codes[i].name);
+    }
+}
+
+int luaopen_migrate_core(lua_State *L)
+{
+    static const luaL_Reg funcs[] = {
+        {"error", l_error},
+        {"is_error", l_is_error},
+        {"log", l_log},
+        {"set_log_level", l_set_log_level},
+        {"log_enabled", l_log_enabled},
+        {"interrupted", l_interrupted},
+        {"clear_interrupt", l_clear_interrupt},
+        {"hold_interrupts", l_hold_interrupts},
+        {"mask", l_mask},
+        {"now", l_now},
+        {"isatty", l_isatty},
+        {"peak_rss", l_peak_rss},
+        {NULL, NULL},
+    };
+    mg_lua_error_mt(L);
+    lua_newtable(L);
+    luaL_register(L, NULL, funcs);
+    push_exit_codes(L);
+    lua_setfield(L, -2, "exit");
+    lua_pushstring(L, MG_VERSION);
+    lua_setfield(L, -2, "version");
+    return 1;
+}

@@ -1,0 +1,287 @@
+/*
+ * lua_pg.c - migrate.pg: PostgreSQL connections as Lua userdata.
+ *
+ *   local pg = require "migrate.pg"
+ *   local c = pg.connect("postgresql:///shop", "source")
+ *   local rows, columns = c:query("SELECT $1::int AS n", 42)
+ *   c:exec("BEGIN"); c:catalog("tables", "sales%"); c:close()
+ *
+ * Errors are raised as error objects naming the side and the SQLSTATE.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn/pg.h"
+#include "lua/lua_util.h"
+
+#define PG_CONN_MT "migrate.pg.conn"
+
+typedef struct pg_ud {
+    mg_pg_conn *conn; /* owned; NULL once closed */
+} pg_ud;
+
+static pg_ud *check_ud(lua_State *L, int idx)
+{
+    return luaL_checkudata(L, idx, PG_CONN_MT);
+}
+
+mg_pg_conn *mg_lua_check_pg(lua_State *L, int idx)
+{
+    pg_ud *ud = check_ud(L, idx);
+    if (ud->conn == NULL)
+        luaL_error(L, "the connection is closed");
+    return ud->conn;
+}
+
+static mg_side parse_side(lua_State *L, int idx)
+{
+    const char *s = luaL_optstring(L, idx, "");
+    if (strcmp(s, "source") == 0)
+        return MG_SIDE_SOURCE;
+    if (strcmp(s, "target") == 0)
+        return MG_SIDE_TARGET;
+    luaL_argcheck(L, s[0] == '\0', idx, "side must be 'source' or 'target'");
+    return MG_SIDE_NONE;
+}
+
+static int l_connect(lua_State *L)
+{
+    const char *conninfo = luaL_checkstring(L, 1);
+    mg_side side = parse_side(L, 2);
+    pg_ud *ud = lua_newuserdata(L, sizeof *ud);
+    ud->conn = NULL;
+    luaL_getmetatable(L, PG_CONN_MT);
+    lua_setmetatable(L, -2);
+    mg_error err;
+    mg_error_clear(&err);
+    ud->conn = mg_pg_open(conninfo, side, &err);
+    if (ud->conn == NULL)
+        return mg_lua_raise(L, &err);
+    return 1;
+}
+
+static int l_close(lua_State *L)
+{
+    pg_ud *ud = check_ud(L, 1);
+    mg_pg_close(ud->conn);
+    ud->conn = NULL;
+    return 0;
+}
+
+/* Push one value of a result, typed by its column kind. */
+static void push_value(lua_State *L, const char *v, mg_valkind kind)
+{
+    if (v == NULL) {
+        lua_pushnil(L);
+        return;
+    }
+    switch (kind) {
+    case MG_VAL_INT: {
+        double d = strtod(v, NULL);
+        if (fabs(d) <= 9007199254740992.0) /* exact in a double */
+            lua_pushnumber(L, d);
+        else
+            lua_pushstring(L, v);
+        break;
+    }
+    case MG_VAL_FLOAT:
+        lua_pushnumber(L, strtod(v, NULL));
+        break;
+    case MG_VAL_BOOL:
+        lua_pushboolean(L, v[0] == 't');
+        break;
+    default:
+        lua_pushstring(L, v);
+    }
+}
+
+/* Push rows (array of {column = value}) and the column name list. */
+static int push_result(lua_State *L, mg_result *r)
+{
+    lua_createtable(L, (int)r->nrows, 0);
+    for (size_t row = 0; row < r->nrows; row++) {
+        lua_createtable(L, 0, r->ncols);
+        for (int i = 0; i < r->ncols; i++) {
+            push_value(L, mg_result_value(r, row, i), r->kinds[i]);
+            lua_setfield(L, -2, r->colnames[i]);
+        }
+        lua_rawseti(L, -2, (int)row + 1);
+    }
+    lua_createtable(L, r->ncols, 0);
+    for (int i = 0; i < r->ncols; i++) {
+        lua_pushstring(L, r->colnames[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+    if (r->command_tag)
+        lua_pushstring(L, r->command_tag);
+    else
+        lua_pushnil(L);
+    return 3;
+}
+
+/* c:query(sql, ...) -> rows, columns, command_tag */
+static int l_query(lua_State *L)
+{
+    mg_pg_conn *c = mg_lua_check_pg(L, 1);
+    const char *sql = luaL_checkstring(L, 2);
+    int nparams = lua_gettop(L) - 2;
+    const char **params = NULL;
+    if (nparams > 0) {
+        params = lua_newuserdata(L, sizeof *params * (size_t)nparams);
+        for (int i = 0; i < nparams; i++) {
+            int idx = i + 3;
+            switch (lua_type(L, idx)) {
+            case LUA_TNIL:
+                params[i] = NULL;
+                break;
+            case LUA_TBOOLEAN:
+                params[i] = lua_toboolean(L, idx) ? "true" : "false";
+                break;
+            case LUA_TNUMBER:
+            case LUA_TSTRING:
+                params[i] = lua_tostring(L, idx); /* converts in place */
+                break;
+            default:
+                return luaL_argerror(L, idx, "parameters must be nil, boolean, number or string");
+            }
+        }
+    }
+    mg_result *r = NULL;
+    mg_error err;
+    mg_error_clear(&err);
+    if (!mg_pg_query(c, sql, nparams, params, &r, &err))
+        return mg_lua_raise(L, &err);
+    int n = push_result(L, r);
+    mg_result_free(r);
+    return n;
+}
+
+static int l_exec(lua_State *L)
+{
+    mg_pg_conn *c = mg_lua_check_pg(L, 1);
+    mg_error err;
+    mg_error_clear(&err);
+    if (!mg_pg_exec(c, luaL_checkstring(L, 2), &err))
+        return mg_lua_raise(L, &err);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* c:catalog(kind, schema_pattern?) -> rows, columns */
+static int l_catalog(lua_State *L)
+{
+    mg_pg_conn *c = mg_lua_check_pg(L, 1);
+    const char *name = luaL_checkstring(L, 2);
+    int kind = mg_pg_catalog_kind_parse(name);
+    if (kind < 0)
+        return luaL_argerror(L, 2, "unknown catalog kind");
+    const char *schema = luaL_optstring(L, 3, NULL);
+    mg_result *r = NULL;
+    mg_error err;
+    mg_error_clear(&err);
+    if (!mg_pg_catalog(c, (mg_pg_catalog_kind)kind, schema, &r, &err))
+        return mg_lua_raise(L, &err);
+    push_result(L, r);
+    mg_result_free(r);
+    lua_pop(L, 1); /* the command tag means nothing here */
+    return 2;
+}
+
+static int push_quoted(lua_State *L, bool (*quote)(mg_buf *, const char *))
+{
+    const char *s = luaL_checkstring(L, lua_gettop(L));
+    mg_buf b = MG_BUF_INIT;
+    if (!quote(&b, s)) {
+        mg_buf_free(&b);
+        return luaL_error(L, "out of memory");
+    }
+    lua_pushlstring(L, b.data, b.len);
+    mg_buf_free(&b);
+    return 1;
+}
+
+/* pg.quote_ident(name) or c:quote_ident(name) */
+static int l_quote_ident(lua_State *L) { return push_quoted(L, mg_pg_quote_ident); }
+static int l_quote_literal(lua_State *L) { return push_quoted(L, mg_pg_quote_literal); }
+
+static int l_display(lua_State *L)
+{
+    lua_pushstring(L, mg_pg_display(mg_lua_check_pg(L, 1)));
+    return 1;
+}
+
+static int l_side(lua_State *L)
+{
+    lua_pushstring(L, mg_side_name(mg_pg_side(mg_lua_check_pg(L, 1))));
+    return 1;
+}
+
+static int l_server_version(lua_State *L)
+{
+    lua_pushinteger(L, mg_pg_server_version(mg_lua_check_pg(L, 1)));
+    return 1;
+}
+
+static int l_alive(lua_State *L)
+{
+    pg_ud *ud = check_ud(L, 1);
+    lua_pushboolean(L, ud->conn != NULL && mg_pg_alive(ud->conn));
+    return 1;
+}
+
+static int l_cancel(lua_State *L)
+{
+    lua_pushboolean(L, mg_pg_cancel(mg_lua_check_pg(L, 1)));
+    return 1;
+}
+
+static int l_tostring(lua_State *L)
+{
+    pg_ud *ud = check_ud(L, 1);
+    if (ud->conn == NULL)
+        lua_pushstring(L, "pg.conn (closed)");
+    else
+        lua_pushfstring(L, "pg.conn %s (%s)", mg_side_name(mg_pg_side(ud->conn)),
+                        mg_pg_display(ud->conn));
+    return 1;
+}
+
+int luaopen_migrate_pg(lua_State *L)
+{
+    static const luaL_Reg methods[] = {
+        {"query", l_query},
+        {"exec", l_exec},
+        {"catalog", l_catalog},
+        {"quote_ident", l_quote_ident},
+        {"quote_literal", l_quote_literal},
+        {"display", l_display},
+        {"side", l_side},
+        {"server_version", l_server_version},
+        {"alive", l_alive},
+        {"cancel", l_cancel},
+        {"close", l_close},
+        {NULL, NULL},
+    };
+    static const luaL_Reg funcs[] = {
+        {"connect", l_connect},
+        {"quote_ident", l_quote_ident},
+        {"quote_literal", l_quote_literal},
+        {NULL, NULL},
+    };
+    if (luaL_newmetatable(L, PG_CONN_MT)) {
+        lua_newtable(L);
+        luaL_register(L, NULL, methods);
+        lua_setfield(L, -2, "__index");
+        lua_pushcfunction(L, l_close);
+        lua_setfield(L, -2, "__gc");
+        lua_pushcfunction(L, l_tostring);
+        lua_setfield(L, -2, "__tostring");
+    }
+    lua_pop(L, 1);
+    lua_newtable(L);
+    luaL_register(L, NULL, funcs);
+    lua_pushstring(L, "pg");
+    lua_setfield(L, -2, "kind");
+    return 1;
+}

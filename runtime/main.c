@@ -1,0 +1,350 @@
+/*
+ * main.c - the migrate command: argument parsing, subcommands, exit codes.
+ *
+ * C parses the command line (getopt_long), prepares one LuaJIT state with
+ * the C modules preloaded and the stdlib on package.path, and hands the
+ * command to the Lua CLI (lua/migrate/cli.lua), which returns the exit code.
+ */
+#include <getopt.h>
+#include <lauxlib.h>
+#include <limits.h>
+#include <lua.h>
+#include <lualib.h>
+#include <luajit.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/exitcode.h"
+#include "core/interrupt.h"
+#include "core/log.h"
+#include "lua/lua_util.h"
+
+static const char *usage_text =
+    "usage: migrate [OPTIONS] RECIPE.lua [key=value ...]\n"
+    "       migrate [OPTIONS] COMMAND [ARGS]\n"
+    "\n"
+    "Commands:\n"
+    "  run RECIPE.lua [key=value ...]  run a recipe (the default command)\n"
+    "  test SPEC.lua ...               run Lua spec files inside migrate (TAP)\n"
+    "  help [COMMAND]                  show help\n"
+    "\n"
+    "Options:\n"
+    "  -v, --verbose          more log lines (debug)\n"
+    "  -q, --quiet            only warnings and errors\n"
+    "      --log-level LEVEL  debug, info, warn, error or none\n"
+    "  -h, --help             show this help\n"
+    "  -V, --version          show the version\n"
+    "\n"
+    "Environment: MIGRATE_PATH (colon-separated directories searched by\n"
+    "require before the stdlib), PG* variables and ~/.pgpass for PostgreSQL.\n"
+    "Exit codes: 0 ok, 1 some tasks failed, 2 usage, 3 recipe error,\n"
+    "4 connection error, 70 internal error, 130 interrupted.\n";
+
+static const char *run_help =
+    "usage: migrate run RECIPE.lua [key=value ...] [OPTIONS]\n"
+    "       migrate RECIPE.lua [key=value ...] [OPTIONS]\n"
+    "\n"
+    "Run a recipe: select the source tables, name them, create the targets,\n"
+    "copy the rows, build indexes and foreign keys, print the report.\n"
+    "key=value arguments become the recipe's params (m.params.key and\n"
+    "${key} in recipe strings).\n"
+    "\n"
+    "Options:\n"
+    "      --stop-on-error   stop at the first failed table\n"
+    "      --no-progress     no progress lines while copying\n"
+    "  -v, --verbose, -q, --quiet, --log-level LEVEL  as for migrate\n"
+    "\n"
+    "Exit codes: 0 every table succeeded, 1 some tables failed, 3 the recipe\n"
+    "is wrong, 4 a connection failed, 130 interrupted (the table being\n"
+    "copied was rolled back).\n";
+
+static const char *test_help =
+    "usage: migrate test SPEC.lua ...\n"
+    "\n"
+    "Run Lua spec files (describe/it) inside this binary, printing TAP.\n"
+    "Exit code 0 when every spec passed, 1 otherwise.\n";
+
+typedef struct cli_opts {
+    const char *command;
+    int nargs;
+    char **args;
+    bool stop_on_error;
+    bool no_progress;
+} cli_opts;
+
+static bool file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* The directory holding the stdlib (into *out): next to an installed
+ * binary, else the configured install prefix, else the source tree. */
+static void find_stdlib(mg_buf *out)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            mg_buf probe = MG_BUF_INIT;
+            mg_buf_printf(&probe, "%s/../share/migrate/lua/migrate/init.lua", exe);
+            bool found = probe.data && file_exists(probe.data);
+            mg_buf_free(&probe);
+            if (found) {
+                mg_buf_printf(out, "%s/../share/migrate", exe);
+                return;
+            }
+        }
+    }
+    if (file_exists(MG_INSTALL_DATADIR "/lua/migrate/init.lua"))
+        mg_buf_append_str(out, MG_INSTALL_DATADIR);
+    else
+        mg_buf_append_str(out, MG_SOURCE_DIR);
+}
+
+/* Append "DIR/?.lua;DIR/?/init.lua;" where DIR is prefix + suffix. */
+static void add_dir(mg_buf *path, const char *prefix, const char *suffix)
+{
+    mg_buf_printf(path, "%s%s/?.lua;%s%s/?/init.lua;", prefix, suffix, prefix, suffix);
+}
+
+/* package.path: MIGRATE_PATH, the user's library, the stdlib and recipes,
+ * then LuaJIT's default (which covers the LuaRocks trees). */
+static void set_package_path(lua_State *L)
+{
+    mg_buf path = MG_BUF_INIT;
+    const char *env = getenv("MIGRATE_PATH");
+    if (env && *env) {
+        char *copy = strdup(env);
+        char *save = NULL;
+        for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save))
+            add_dir(&path, d, "");
+        free(copy);
+    }
+    const char *xdg = getenv("XDG_DATA_HOME");
+    const char *home = getenv("HOME");
+    if (xdg && *xdg)
+        add_dir(&path, xdg, "/migrate/lua");
+    else if (home && *home)
+        add_dir(&path, home, "/.local/share/migrate/lua");
+    mg_buf base = MG_BUF_INIT;
+    find_stdlib(&base);
+    add_dir(&path, base.data, "/lua");
+    add_dir(&path, base.data, "/recipes");
+
+    lua_getglobal(L, "package");
+    lua_getfield(L, -1, "path");
+    mg_buf_append_str(&path, lua_tostring(L, -1));
+    lua_pop(L, 1);
+    lua_pushstring(L, path.data);
+    lua_setfield(L, -2, "path");
+    lua_pushstring(L, base.data);
+    lua_setfield(L, -2, "migrate_home");
+    lua_pop(L, 1);
+    mg_buf_free(&path);
+    mg_buf_free(&base);
+}
+
+static void preload(lua_State *L, const char *name, lua_CFunction open)
+{
+    lua_getglobal(L, "package");
+    lua_getfield(L, -1, "preload");
+    lua_pushcfunction(L, open);
+    lua_setfield(L, -2, name);
+    lua_pop(L, 2);
+}
+
+/* Ctrl-C reaches Lua code through this hook: it raises an error object at
+ * every check while the flag stays set, so a pcall cannot swallow it. */
+static void interrupt_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    if (!mg_interrupted() || mg_lua_interrupts_held())
+        return;
+    mg_error err;
+    mg_error_set(&err, MG_ERR_INTERRUPTED, MG_SIDE_NONE, NULL, "interrupted by the user");
+    mg_lua_raise(L, &err);
+}
+
+/* cli.main(command, args, options) -> exit code */
+static int run_lua(const cli_opts *o)
+{
+    lua_State *L = luaL_newstate();
+    if (L == NULL) {
+        fprintf(stderr, "migrate: cannot create the Lua state\n");
+        return MG_EXIT_INTERNAL;
+    }
+    luaL_openlibs(L);
+    set_package_path(L);
+    preload(L, "migrate.core", luaopen_migrate_core);
+    preload(L, "migrate.pg", luaopen_migrate_pg);
+    preload(L, "migrate.copy", luaopen_migrate_copy);
+    lua_sethook(L, interrupt_hook, LUA_MASKCOUNT, 10000);
+
+    int code = MG_EXIT_INTERNAL;
+    lua_pushcfunction(L, mg_lua_traceback);
+    int handler = lua_gettop(L);
+    lua_getglobal(L, "require");
+    lua_pushstring(L, "migrate.cli");
+    if (lua_pcall(L, 1, 1, handler) != 0)
+        goto report;
+    lua_getfield(L, -1, "main");
+    lua_pushstring(L, o->command);
+    lua_createtable(L, o->nargs, 0);
+    for (int i = 0; i < o->nargs; i++) {
+        lua_pushstring(L, o->args[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_createtable(L, 0, 4);
+    lua_pushboolean(L, o->stop_on_error);
+    lua_setfield(L, -2, "stop_on_error");
+    lua_pushboolean(L, !o->no_progress);
+    lua_setfield(L, -2, "progress");
+    if (lua_pcall(L, 3, 1, handler) != 0)
+        goto report;
+    code = lua_isnumber(L, -1) ? (int)lua_tointeger(L, -1) : MG_EXIT_INTERNAL;
+    goto out;
+report:
+    /* The CLI reports its own errors; this is a failure of the CLI itself. */
+    luaL_callmeta(L, -1, "__tostring");
+    fprintf(stderr, "migrate: %s\n", lua_isstring(L, -1) ? lua_tostring(L, -1) : "unknown error");
+    code = mg_interrupted() ? MG_EXIT_INTERRUPTED : MG_EXIT_INTERNAL;
+out:
+    lua_close(L);
+    return code;
+}
+
+static bool set_log_level(const char *name)
+{
+    int level = mg_log_level_parse(name);
+    if (level < 0) {
+        fprintf(stderr, "migrate: unknown log level '%s' (debug, info, warn, error, none)\n", name);
+        return false;
+    }
+    mg_log_set_level((mg_log_level)level);
+    return true;
+}
+
+static const char *help_for(const char *cmd)
+{
+    if (cmd == NULL)
+        return usage_text;
+    if (strcmp(cmd, "run") == 0)
+        return run_help;
+    if (strcmp(cmd, "test") == 0)
+        return test_help;
+    return NULL;
+}
+
+enum { OPT_LOG_LEVEL = 256, OPT_STOP_ON_ERROR, OPT_NO_PROGRESS };
+
+static const struct option long_opts[] = {
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+    {"stop-on-error", no_argument, NULL, OPT_STOP_ON_ERROR},
+    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+    {NULL, 0, NULL, 0},
+};
+
+/* Parse options anywhere on the line (GNU permutation); positional
+ * arguments stay in argv[optind..].  Returns -1 to go on, else an exit code. */
+static int parse_options(int argc, char **argv, cli_opts *o)
+{
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "hVvq", long_opts, NULL)) != -1) {
+        switch (c) {
+        case 'h': {
+            /* "migrate run --help" shows the help of run */
+            const char *cmd = NULL;
+            for (int i = 1; i < argc; i++)
+                if (argv[i][0] != '-' && help_for(argv[i])) {
+                    cmd = argv[i];
+                    break;
+                }
+            fputs(help_for(cmd), stdout);
+            return MG_EXIT_OK;
+        }
+        case 'V':
+            printf("migrate %s (%s)\n", MG_VERSION, LUAJIT_VERSION);
+            return MG_EXIT_OK;
+        case 'v':
+            mg_log_set_level(MG_LOG_DEBUG);
+            break;
+        case 'q':
+            mg_log_set_level(MG_LOG_WARN);
+            break;
+        case OPT_LOG_LEVEL:
+            if (!set_log_level(optarg))
+                return MG_EXIT_USAGE;
+            break;
+        case OPT_STOP_ON_ERROR:
+            o->stop_on_error = true;
+            break;
+        case OPT_NO_PROGRESS:
+            o->no_progress = true;
+            break;
+        default:
+            if (optopt)
+                fprintf(stderr, "migrate: option -%c is unknown or needs a value\n", optopt);
+            else
+                fprintf(stderr, "migrate: unknown option '%s'\n", argv[optind - 1]);
+            fprintf(stderr, "Try 'migrate --help'.\n");
+            return MG_EXIT_USAGE;
+        }
+    }
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    cli_opts o;
+    memset(&o, 0, sizeof o);
+    int rc = parse_options(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    if (optind >= argc) {
+        fputs(usage_text, stderr);
+        return MG_EXIT_USAGE;
+    }
+    char **pos = argv + optind;
+    int npos = argc - optind;
+    const char *cmd = pos[0];
+    if (strcmp(cmd, "help") == 0) {
+        const char *text = help_for(npos > 1 ? pos[1] : NULL);
+        if (text == NULL) {
+            fprintf(stderr, "migrate: no help for unknown command '%s'\n", pos[1]);
+            return MG_EXIT_USAGE;
+        }
+        fputs(text, stdout);
+        return MG_EXIT_OK;
+    }
+    if (strcmp(cmd, "run") == 0 || strcmp(cmd, "test") == 0) {
+        o.command = cmd;
+        pos++;
+        npos--;
+    } else if (strchr(cmd, '/') || strchr(cmd, '.')) {
+        o.command = "run"; /* migrate RECIPE.lua */
+    } else {
+        fprintf(stderr, "migrate: unknown command '%s'\nTry 'migrate --help'.\n", cmd);
+        return MG_EXIT_USAGE;
+    }
+    if (npos < 1) {
+        fprintf(stderr, "migrate: %s needs a file\n\n%s", o.command, help_for(o.command));
+        return MG_EXIT_USAGE;
+    }
+    o.nargs = npos;
+    o.args = pos;
+    mg_interrupt_install();
+    return run_lua(&o);
+}
