@@ -17,7 +17,7 @@ local function key(schema, name) return schema .. "." .. name end
 
 -- Group rows that describe one object over several rows (one per column).
 local function grouped(rows, name_field, make)
-  local by_table, order = {}, {}
+  local by_table = {}
   for _, r in ipairs(rows) do
     local tk = key(r.schema_name, r.table_name)
     local objs = by_table[tk]
@@ -36,7 +36,7 @@ local function grouped(rows, name_field, make)
       table.sort(obj._rows, function(a, b) return a.position < b.position end)
     end
   end
-  return by_table, order
+  return by_table
 end
 
 local function column_list(obj, field)
@@ -88,26 +88,16 @@ local function list_of(by_table, tk)
   return by_table[tk] and by_table[tk].list or {}
 end
 
--- Load every user table of `conn` (optionally only the schemas in
--- opts.schemas) as catalog entries, ordered by schema and name.
-function M.load(conn, opts)
-  opts = opts or {}
-  local wanted
-  if opts.schemas then
-    wanted = {}
-    for _, s in ipairs(opts.schemas) do wanted[s] = true end
-  end
-  local function keep(r) return not wanted or wanted[r.schema_name] end
-
+-- Load every user table of `conn` as catalog entries, ordered by schema
+-- and name.
+function M.load(conn)
   local entries, by_key = {}, {}
   for _, r in ipairs(conn:catalog("tables")) do
-    if keep(r) then
-      local e = { schema = r.schema_name, name = r.table_name, kind = r.kind,
-                  rows = r.rows, bytes = r.bytes, comment = r.comment,
-                  columns = {} }
-      entries[#entries + 1] = e
-      by_key[key(e.schema, e.name)] = e
-    end
+    local e = { schema = r.schema_name, name = r.table_name, kind = r.kind,
+                rows = r.rows, bytes = r.bytes, comment = r.comment,
+                columns = {} }
+    entries[#entries + 1] = e
+    by_key[key(e.schema, e.name)] = e
   end
   for _, r in ipairs(conn:catalog("columns")) do
     local e = by_key[key(r.schema_name, r.table_name)]

@@ -8,9 +8,7 @@
 -- filters become quoted literals.
 local core = require "migrate.core"
 local pg = require "migrate.pg"
-local naming = require "migrate.naming"
 local recipe = require "migrate.recipe"
-local template = require "migrate.template"
 
 local M = {}
 
@@ -22,26 +20,10 @@ local function recipe_error(r, msg)
   error(core.error { code = "recipe", msg = msg, file = (recipe.origin(r)) }, 0)
 end
 
--- ${name} in a recipe string: the recipe's params, then the table's vars.
--- `quote` (optional) turns each value into SQL (filters).
-local function expand(r, str, vars, quote)
-  local all = {}
-  for k, v in pairs(r.params or {}) do all[k] = v end
-  for k, v in pairs(vars) do all[k] = v end
-  return template.expand(str, all, quote and { quote = quote } or nil)
-end
-
 local function set_of(list)
   local s = {}
   for _, v in ipairs(list or {}) do s[v] = true end
   return s
-end
-
-local function sorted_keys(t)
-  local ks = {}
-  for k in pairs(t or {}) do ks[#ks + 1] = k end
-  table.sort(ks)
-  return ks
 end
 
 -- Types whose binary form is not portable between databases: user types
@@ -57,46 +39,32 @@ local function integer_type(t)
   return t == "smallint" or t == "integer" or t == "bigint"
 end
 
--- The final, validated name of one object (table, schema or column).
-local function final_name(r, name, what)
-  local truncated
-  name, truncated = naming.truncate(name)
-  if truncated then
-    core.log("warn", "plan", string.format(
-      "%s name truncated to PostgreSQL's 63 bytes: %s", what, name))
-  end
-  naming.validate(name, { quote_names = r.quote_names })
-  return name
-end
-
--- Column mapping of one table: copied columns, then added ones.
-local function map_columns(r, entry, opts, vars)
-  local label = entry.schema .. "." .. entry.name
-  local drop, rename, cast = set_of(opts.drop), opts.rename or {}, opts.cast or {}
-  local present = {}
-  for _, c in ipairs(entry.columns) do present[c.name] = true end
-  for what, names in pairs { drop = drop, rename = rename, cast = cast } do
-    for name in pairs(names) do
-      if not present[name] then
-        recipe_error(r, string.format("table_options for %s: %s names column '%s', which %s does not have",
-          label, what, name, label))
-      end
-    end
-  end
-  local renamed = next(rename) ~= nil or next(drop) ~= nil
-  local cols = {}
-  for _, c in ipairs(entry.columns) do
-    if not drop[c.name] then
-      local target = rename[c.name] or naming.apply(r.column_naming or {}, c.name, vars)
-      if target ~= c.name then renamed = true end
-      local col = {
-        source = c.name, target = final_name(r, target, "column"),
-        type = cast[c.name] or c.type, type_name = c.type_name,
-        type_schema = c.type_schema, not_null = c.not_null,
-        collation = c.collation,
+-- Column mapping of one table: the recipe's target columns (names after
+-- rename, column_naming, truncation and checks), with types, identity,
+-- defaults and generated expressions carried over from the source.
+local function map_columns(r, entry, vars)
+  local cols, renamed = {}, false
+  for _, t in ipairs(recipe.target_columns(r, entry)) do
+    if t.added then
+      cols[#cols + 1] = {
+        target = t.target, type = t.type,
+        expr = string.format("(%s)::%s", recipe.expand(r, t.expr, vars), t.type),
+        not_null = t.not_null, default = t.default,
       }
-      if cast[c.name] then
-        col.expr = string.format("%s::%s", qi(c.name), cast[c.name])
+    else
+      local c = t.column
+      if t.truncated then
+        core.log("warn", "plan", string.format("column %s.%s.%s truncated to 63 bytes: %s",
+          entry.schema, entry.name, c.name, t.target))
+      end
+      if t.target ~= c.name then renamed = true end
+      local col = {
+        source = c.name, target = t.target, type = t.cast or c.type,
+        type_name = c.type_name, type_schema = c.type_schema,
+        not_null = c.not_null, collation = c.collation,
+      }
+      if t.cast then
+        col.expr = string.format("%s::%s", qi(c.name), t.cast)
         col.type_schema, col.type_name = nil, nil
       end
       local default = c.default
@@ -106,31 +74,21 @@ local function map_columns(r, entry, opts, vars)
         col.identity, default = "BY DEFAULT", nil -- serial: identity on the target
       end
       if col.identity and not integer_type(col.type) then col.identity = nil end
-      col.default = default
-      col.generated_expr = c.generated == "s" and default or nil
-      if col.generated_expr then col.default = nil end
+      if c.generated == "s" then
+        col.generated_expr = default
+      else
+        col.default = default
+      end
       cols[#cols + 1] = col
     end
   end
-  for _, name in ipairs(sorted_keys(opts.add)) do
-    local spec = opts.add[name]
-    cols[#cols + 1] = {
-      target = final_name(r, name, "column"), type = spec.type,
-      expr = string.format("(%s)::%s", expand(r, spec.expr, vars), spec.type),
-      not_null = spec.not_null, default = spec.default,
-    }
-  end
+  if #cols < #entry.columns then renamed = true end -- dropped columns
   -- A generated column stays generated only if its expression still reads
   -- right, i.e. no column of the table was renamed or dropped.
   for _, col in ipairs(cols) do
     if col.generated_expr and renamed then col.generated_expr = nil end
   end
-  local list = {}
-  for _, col in ipairs(cols) do
-    list[#list + 1] = { source = label .. "." .. (col.source or "(added)"), target = col.target }
-  end
-  naming.check_collisions(list)
-  return cols
+  return cols, renamed
 end
 
 -- The key columns (target names) used by upsert and the primary key.
@@ -394,48 +352,39 @@ function M.identity_reset_sql(task)
   return out
 end
 
--- Build the task of one catalog entry.
-function M.task(r, entry, ctx)
+-- Build the task of one catalog entry; `target` comes from
+-- recipe.target_tables (names checked for collisions).
+function M.task(r, entry, target, ctx)
   local opts = recipe.table_options(r, entry)
   local vars = { schema = entry.schema, table = entry.name,
                  source_type = ctx.source_type, target_type = ctx.target_type }
-  local tname
-  if opts.target then
-    tname = expand(r, opts.target, vars)
-  else
-    tname = naming.apply(r.naming or {}, entry.name, vars)
+  if target.truncated then
+    core.log("warn", "plan", string.format("target name of %s.%s truncated to 63 bytes: %s",
+      entry.schema, entry.name, target.name))
   end
-  local tschema = expand(r, opts.target_schema or r.target_schema or "${schema}", vars)
-  tschema = final_name(r, tschema, "schema")
-  tname = final_name(r, tname, "table")
-
-  local cols = map_columns(r, entry, opts, vars)
-  local renamed = false
-  for _, c in ipairs(cols) do
-    if c.source and c.source ~= c.target then renamed = true end
-  end
-  local dropped = opts.drop and #opts.drop > 0
+  local cols, renamed = map_columns(r, entry, vars)
   local task = {
     entry = entry,
     label = entry.schema .. "." .. entry.name,
     source = { schema = entry.schema, name = entry.name, kind = entry.kind,
                qualified = M.qualified(entry.schema, entry.name) },
-    target = { schema = tschema, name = tname, qualified = M.qualified(tschema, tname) },
-    target_label = tschema .. "." .. tname,
+    target = { schema = target.schema, name = target.name,
+               qualified = M.qualified(target.schema, target.name) },
+    target_label = target.schema .. "." .. target.name,
     columns = cols,
     renamed_columns = renamed,
-    dropped_columns = dropped,
-    policy = opts.policy or r.policy or "overwrite",
-    conflict = opts.conflict or r.conflict or "error",
-    create = opts.create or r.create or "missing",
-    indexes = opts.indexes ~= false and r.indexes ~= false,
-    foreign_keys = opts.foreign_keys ~= false and r.foreign_keys ~= false,
-    reset_sequences = opts.reset_sequences ~= false and r.reset_sequences ~= false,
+    dropped_columns = #opts.drop > 0,
+    policy = opts.policy,
+    conflict = opts.conflict,
+    create = opts.create,
+    indexes = opts.indexes,
+    foreign_keys = opts.foreign_keys,
+    reset_sequences = opts.reset_sequences,
     notes = {},
   }
   task.key = key_columns(r, entry, opts, cols)
   if opts.filter then
-    task.filter = expand(r, opts.filter, vars, pg.quote_literal)
+    task.filter = recipe.expand(r, opts.filter, vars, { quote = pg.quote_literal })
   end
   task.format = "binary"
   for _, c in ipairs(cols) do
@@ -452,13 +401,11 @@ end
 -- Plan every chosen entry; target names that collide (also after
 -- truncation) are an error naming both sources.
 function M.tasks(r, entries, ctx)
-  local tasks, list = {}, {}
-  for _, e in ipairs(entries) do
-    local t = M.task(r, e, ctx)
-    tasks[#tasks + 1] = t
-    list[#list + 1] = { source = t.label, target = t.target_label }
+  local kinds = { source_type = ctx.source_type, target_type = ctx.target_type }
+  local tasks = {}
+  for i, t in ipairs(recipe.target_tables(r, entries, kinds)) do
+    tasks[i] = M.task(r, t.entry, t.target, ctx)
   end
-  naming.check_collisions(list)
   return tasks
 end
 

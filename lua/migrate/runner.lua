@@ -14,7 +14,6 @@ local core = require "migrate.core"
 local pg = require "migrate.pg"
 local copy = require "migrate.copy"
 local catalog = require "migrate.catalog"
-local select = require "migrate.select"
 local plan = require "migrate.plan"
 local recipe = require "migrate.recipe"
 local report = require "migrate.report"
@@ -134,7 +133,6 @@ local function load_table(ctx, task, options)
       dst:exec(string.format("CREATE TEMP TABLE _migrate_stage ON COMMIT DROP AS SELECT %s FROM %s WITH NO DATA",
         table.concat(names, ", "), task.target.qualified))
       local stats = run_copy(ctx, task, plan.target_copy_sql(task, stage, false), options)
-      dst:exec("ANALYZE " .. stage)
       local sql = plan.upsert_sql(task, stage)
       local counts = dst:query(sql)[1]
       result.rows = stats.rows
@@ -239,20 +237,6 @@ local function finish_tables(ctx, results)
   end
 end
 
--- The source tables the recipe asks for.
-local function choose(r, entries)
-  local spec = r.tables
-  if spec == nil or (type(spec) == "table" and #spec == 0) then
-    -- patterns or everything: tables only (views need an exact list)
-    local tables = {}
-    for _, e in ipairs(entries) do
-      if e.kind == "table" or e.kind == "partitioned" then tables[#tables + 1] = e end
-    end
-    entries = tables
-  end
-  return select.tables(entries, spec or {})
-end
-
 -- Run a loaded recipe; returns the exit code.
 function M.run(r, options)
   options = options or {}
@@ -263,8 +247,7 @@ function M.run(r, options)
   ctx.source = connect(r, "source", "source")
   ctx.target = connect(r, "target", "target")
 
-  local entries = catalog.load(ctx.source, { schemas = r.schemas })
-  local chosen = choose(r, entries)
+  local chosen = recipe.select(r, catalog.load(ctx.source))
   local tasks = plan.tasks(r, chosen, ctx)
   -- pg_get_indexdef spells the table as quote_ident(schema).quote_ident(name)
   for _, t in ipairs(tasks) do

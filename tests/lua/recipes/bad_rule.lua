@@ -1,0 +1,9 @@
+local m = require "migrate"
+return m.recipe {
+  source = "postgresql:///a",
+  target = "postgresql:///b",
+  naming = {
+    m.lower(),
+    "snake_case",
+  },
+}

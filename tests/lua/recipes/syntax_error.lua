@@ -1,0 +1,7 @@
+local m = require "migrate"
+
+return m.recipe {
+  source = "postgresql:///a",
+  target = "postgresql:///b"
+  policy = "append",
+}
