@@ -8,14 +8,7 @@ local recipe = require "migrate.recipe"
 
 local m = {}
 
-local has_core, core = pcall(require, "migrate.core")
-
-local error_mt = {
-    __tostring = function(e)
-        local where = e.file and (e.file .. (e.line and ":" .. e.line or "") .. ": ") or ""
-        return where .. tostring(e.msg)
-    end,
-}
+local errors = require "migrate.errors"
 
 -- the recipe model
 m.recipe = recipe.recipe
@@ -45,8 +38,7 @@ function m.try(fn, ...)
     end
     local err = r[2]
     if type(err) ~= "table" then
-        local e = {code = "lua", msg = tostring(err)}
-        err = has_core and core.error(e) or setmetatable(e, error_mt)
+        err = errors.new("lua", tostring(err))
     end
     return false, err
 end

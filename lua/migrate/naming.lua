@@ -14,20 +14,10 @@ local M = {}
 
 M.MAX_IDENTIFIER_BYTES = 63 -- PostgreSQL's NAMEDATALEN - 1
 
-local has_core, core = pcall(require, "migrate.core")
-
-local error_mt = {
-    __tostring = function(e)
-        local where = e.file and (e.file .. (e.line and ":" .. e.line or "") .. ": ") or ""
-        return where .. tostring(e.msg)
-    end,
-}
+local errors = require "migrate.errors"
 
 -- Raise an error object {code = code, msg = msg, file = ?, line = ?}.
-local function raise(code, msg, file, line)
-    local e = {code = code, msg = msg, file = file, line = line}
-    error(has_core and core.error(e) or setmetatable(e, error_mt), 0)
-end
+local raise = errors.raise
 
 local this_file = debug.getinfo(1, "S").source
 

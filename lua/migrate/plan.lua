@@ -7,6 +7,7 @@
 -- keys, identity resets).  Every identifier is quoted here; values in
 -- filters become quoted literals.
 local core = require "migrate.core"
+local errors = require "migrate.errors"
 local pg = require "migrate.pg"
 local recipe = require "migrate.recipe"
 
@@ -17,7 +18,7 @@ local qi = pg.quote_ident
 function M.qualified(schema, name) return qi(schema) .. "." .. qi(name) end
 
 local function recipe_error(r, msg)
-  error(core.error { code = "recipe", msg = msg, file = (recipe.origin(r)) }, 0)
+  errors.raise("recipe", msg, (recipe.origin(r)))
 end
 
 local function set_of(list)

@@ -22,19 +22,11 @@ M.VERSION = 1
 -- parameters.  m.recipe() outside load() uses desc.params alone.
 M.params = {}
 
-local has_core, core = pcall(require, "migrate.core")
-
-local error_mt = {
-    __tostring = function(e)
-        local where = e.file and (e.file .. (e.line and ":" .. e.line or "") .. ": ") or ""
-        return where .. tostring(e.msg)
-    end,
-}
+local errors = require "migrate.errors"
 
 --- A recipe error object: {code = "recipe", msg = msg, file = file, line = line}.
 function M.error(msg, file, line)
-    local e = {code = "recipe", msg = msg, file = file, line = line}
-    return has_core and core.error(e) or setmetatable(e, error_mt)
+    return errors.new("recipe", msg, file, line)
 end
 
 local function quoted(s)

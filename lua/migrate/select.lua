@@ -18,19 +18,11 @@ local M = {}
 --- The kinds a pattern selection takes unless it says otherwise.
 M.DEFAULT_KINDS = {"table", "partitioned"}
 
-local has_core, core = pcall(require, "migrate.core")
-
-local error_mt = {
-    __tostring = function(e)
-        local where = e.file and (e.file .. (e.line and ":" .. e.line or "") .. ": ") or ""
-        return where .. tostring(e.msg)
-    end,
-}
+local errors = require "migrate.errors"
 
 -- Raise an error object {code = "select", msg = msg}.
 local function fail(msg)
-    local e = {code = "select", msg = msg}
-    error(has_core and core.error(e) or setmetatable(e, error_mt), 0)
+    errors.raise("select", msg)
 end
 
 --- "schema.name", or the name alone when the entry has no schema.

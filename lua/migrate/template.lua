@@ -7,27 +7,18 @@
 -- positional parameters ($1) pass through untouched.
 local M = {}
 
-local has_core, core = pcall(require, "migrate.core")
-
-local error_mt = {
-    __tostring = function(e)
-        local where = e.file and (e.file .. (e.line and ":" .. e.line or "") .. ": ") or ""
-        return where .. tostring(e.msg)
-    end,
-}
+local core = require "migrate.core"
+local errors = require "migrate.errors"
 
 -- Raise an error object {code = "template", msg = msg}.
 local function fail(msg)
-    local e = {code = "template", msg = msg}
-    error(has_core and core.error(e) or setmetatable(e, error_mt), 0)
+    errors.raise("template", msg)
 end
 
 -- A template quoted for a message: passwords masked (a template is often a
 -- connection string), long ones shortened.
 local function show(s)
-    if has_core then
-        s = core.mask(s)
-    end
+    s = core.mask(s)
     if #s > 80 then
         s = s:sub(1, 77) .. "..."
     end
