@@ -11,7 +11,9 @@ local exit = core.exit
 local function exit_code_of(err)
   if core.interrupted() then return exit.interrupted end
   if type(err) ~= "table" then return exit.internal end
-  if err.code == "recipe" or err.code == "template" then return exit.recipe end
+  -- what the recipe asks for is wrong: its names, selection or templates
+  if err.code == "recipe" or err.code == "template" or err.code == "naming"
+     or err.code == "select" then return exit.recipe end
   if err.code == "connect" then return exit.connect end
   if err.code == "interrupted" then return exit.interrupted end
   if err.code == "usage" then return exit.usage end

@@ -292,8 +292,15 @@ function M.index_sql(task, ix, mapped)
   if dropped and (ix.has_expressions or ix.predicate) then
     return nil -- the expression may read a dropped column
   end
-  local marker = " ON " .. (task.source.quoted_for_indexdef or "") .. " USING "
+  -- "ON ONLY" marks an index of a partitioned parent; the target is a
+  -- plain table, so the index is made on it whole.
+  local name = task.source.quoted_for_indexdef or ""
+  local marker = " ON " .. name .. " USING "
   local at = ix.definition:find(marker, 1, true)
+  if not at then
+    marker = " ON ONLY " .. name .. " USING "
+    at = ix.definition:find(marker, 1, true)
+  end
   if not at then return nil end
   local sql = string.format("CREATE %sINDEX ON %s%s", ix.unique and "UNIQUE " or "",
     task.target.qualified, ix.definition:sub(at + #marker - #" USING "))

@@ -821,6 +821,11 @@ end
 local function from_message(msg, path)
     local file, line, text = tostring(msg):match("^(.-):(%d+): (.*)$")
     if file then
+        -- Lua shortens a long chunk name to "...tail": name the whole path
+        local tail = file:match("^%.%.%.(.*)$")
+        if tail and path and path:sub(-#tail) == tail then
+            file = path
+        end
         return M.error(text, file, tonumber(line))
     end
     return M.error(tostring(msg), path)

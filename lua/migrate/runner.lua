@@ -247,13 +247,16 @@ function M.run(r, options)
   ctx.source = connect(r, "source", "source")
   ctx.target = connect(r, "target", "target")
 
+  -- With search_path = pg_catalog the catalog spells every name fully
+  -- qualified (types, defaults, index definitions), as the target needs.
+  ctx.source:exec("SET search_path = pg_catalog")
   local chosen = recipe.select(r, catalog.load(ctx.source))
   local tasks = plan.tasks(r, chosen, ctx)
-  -- pg_get_indexdef spells the table as quote_ident(schema).quote_ident(name)
   for _, t in ipairs(tasks) do
     t.source.quoted_for_indexdef = ctx.source:query(
       "SELECT quote_ident($1) || '.' || quote_ident($2) AS q", t.source.schema, t.source.name)[1].q
   end
+  ctx.source:exec("RESET search_path")
   log("info", "%d tables selected from %s", #tasks, ctx.source:display())
   call_hook(ctx, "before_run")
 

@@ -1,18 +1,21 @@
 #include "core/buf.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 bool mg_buf_reserve(mg_buf *b, size_t extra)
 {
+    if (extra > SIZE_MAX - b->len - 1)
+        return false; /* the size itself would overflow */
     size_t need = b->len + extra + 1;
     if (need <= b->cap)
         return true;
     size_t cap = b->cap ? b->cap : 256;
     while (cap < need)
-        cap *= 2;
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
     char *data = realloc(b->data, cap);
     if (data == NULL)
         return false;

@@ -29,7 +29,8 @@ static void put(out_cursor *o, const char *s, size_t n)
 typedef enum syntax {
     SYN_CONNINFO, /* key=value key='va lue', whitespace between pairs */
     SYN_ODBC,     /* Key=value;Key={va;lue} */
-    SYN_URL,      /* scheme://user:pw@host/db?key=value&key=value */
+    SYN_URL,      /* scheme://user:pw@host/db?key=value&key=value, perhaps
+                     as the value of a conninfo keyword */
 } syntax;
 
 static bool ident_char(char ch)
@@ -46,13 +47,10 @@ static const char *find_url(const char *s)
     return sep;
 }
 
-/* URL: a "scheme://" anywhere (then values end only at & or #, which
- * over-masks an ODBC string holding a URL: the safe direction).
- * ODBC: an "odbc:" prefix, or a ';' followed by another Key=. */
+/* ODBC: an "odbc:" prefix, or a ';' followed by another Key= (even when a
+ * value holds a URL).  URL: a "scheme://" anywhere else.  Else conninfo. */
 static syntax detect(const char *s)
 {
-    if (find_url(s) != NULL)
-        return SYN_URL;
     if (strncasecmp(s, "odbc:", 5) == 0)
         return SYN_ODBC;
     for (const char *p = strchr(s, ';'); p; p = strchr(p + 1, ';')) {
@@ -68,7 +66,7 @@ static syntax detect(const char *s)
         if (*q == '=')
             return SYN_ODBC;
     }
-    return SYN_CONNINFO;
+    return find_url(s) != NULL ? SYN_URL : SYN_CONNINFO;
 }
 
 /* If a secret keyword starts at s (at a word start), followed by optional
@@ -124,8 +122,8 @@ static size_t value_len(const char *s, syntax syn)
         while (*p && *p != ';')
             p++;
         break;
-    case SYN_URL:
-        while (*p && *p != '&' && *p != '#')
+    case SYN_URL: /* a URL holds no blank: one ends a conninfo value too */
+        while (*p && *p != '&' && *p != '#' && !isspace((unsigned char)*p))
             p++;
         break;
     }
@@ -152,6 +150,30 @@ static void find_userinfo_password(const char *in, const char **pw,
     *pw_end = at;
 }
 
+/* Copy [from, eq_end) (the keyword and its '='), mask the value after it,
+ * and return where copying resumes.  A '=' right after the value means the
+ * string is not what we think it is ("password=a b=c"): mask on. */
+static const char *mask_value(out_cursor *o, const char *from,
+                              const char *eq_end, syntax syn)
+{
+    for (;;) {
+        const char *val = eq_end;
+        while (*val == ' ' || *val == '\t')
+            val++;
+        size_t vlen = value_len(val, syn);
+        put(o, from, (size_t)(val - from));
+        if (vlen > 0)
+            put(o, MASK, strlen(MASK));
+        from = val + vlen;
+        const char *q = from;
+        while (*q == ' ' || *q == '\t')
+            q++;
+        if (*q != '=')
+            return from;
+        eq_end = q + 1;
+    }
+}
+
 char *mg_mask_secrets(const char *in, char *out, size_t outsz)
 {
     out_cursor o = {out, outsz};
@@ -163,7 +185,7 @@ char *mg_mask_secrets(const char *in, char *out, size_t outsz)
 
     syntax syn = detect(in);
     const char *pw = NULL, *pw_end = NULL;
-    if (syn == SYN_URL)
+    if (find_url(in) != NULL)
         find_userinfo_password(in, &pw, &pw_end);
     /* Copy everything but the URL password and the value of each secret
      * keyword, wherever it stands: values of other keys are not skipped as
@@ -174,6 +196,7 @@ char *mg_mask_secrets(const char *in, char *out, size_t outsz)
         if (p == pw) {
             put(&o, MASK, strlen(MASK));
             p = pw_end;
+            pw = NULL; /* once: an empty password ends where it starts */
             continue;
         }
         size_t klen = 0;
@@ -187,14 +210,7 @@ char *mg_mask_secrets(const char *in, char *out, size_t outsz)
             p = q;
             continue;
         }
-        const char *val = p + klen;
-        while (*val == ' ' || *val == '\t')
-            val++;
-        size_t vlen = value_len(val, syn);
-        put(&o, p, (size_t)(val - p));
-        if (vlen > 0)
-            put(&o, MASK, strlen(MASK));
-        p = val + vlen;
+        p = mask_value(&o, p, p + klen, syn);
     }
     return out;
 }

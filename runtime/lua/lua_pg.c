@@ -188,9 +188,12 @@ static int l_catalog(lua_State *L)
     return 2;
 }
 
+/* The string is argument 1 of pg.quote_x(s [, ...]) and argument 2 of
+ * c:quote_x(s); extra arguments (template.expand passes the placeholder's
+ * name after the value) are ignored. */
 static int push_quoted(lua_State *L, bool (*quote)(mg_buf *, const char *))
 {
-    const char *s = luaL_checkstring(L, lua_gettop(L));
+    const char *s = luaL_checkstring(L, lua_isuserdata(L, 1) ? 2 : 1);
     mg_buf b = MG_BUF_INIT;
     if (!quote(&b, s)) {
         mg_buf_free(&b);
