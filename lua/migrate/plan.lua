@@ -200,17 +200,26 @@ function M.upsert_sql(task, stage)
     if not task.key then return nil end
     local action = "DO NOTHING"
     if task.conflict == "update" then
-      local keys, sets = set_of(task.key), {}
+      local keys, sets, old, new = set_of(task.key), {}, {}, {}
       for _, n in ipairs(names) do
-        if not keys[n] then sets[#sets + 1] = string.format("%s = EXCLUDED.%s", qi(n), qi(n)) end
+        if not keys[n] then
+          sets[#sets + 1] = string.format("%s = EXCLUDED.%s", qi(n), qi(n))
+          old[#old + 1] = "t." .. qi(n)
+          new[#new + 1] = "EXCLUDED." .. qi(n)
+        end
       end
-      if #sets > 0 then action = "DO UPDATE SET " .. table.concat(sets, ", ") end
+      -- Rows equal to the target's are left alone (no dead tuple, no WAL);
+      -- compared as text so types without an equality operator work too.
+      if #sets > 0 then
+        action = string.format("DO UPDATE SET %s WHERE ROW(%s)::text IS DISTINCT FROM ROW(%s)::text",
+          table.concat(sets, ", "), table.concat(old, ", "), table.concat(new, ", "))
+      end
     end
     conflict = string.format(" ON CONFLICT (%s) %s", ident_list(task.key), action)
   end
   return string.format([[
 WITH done AS (
-  INSERT INTO %s (%s)%s SELECT %s FROM %s%s RETURNING (xmax = 0) AS inserted)
+  INSERT INTO %s AS t (%s)%s SELECT %s FROM %s%s RETURNING (xmax = 0) AS inserted)
 SELECT count(*) FILTER (WHERE inserted) AS inserted,
        count(*) FILTER (WHERE NOT inserted) AS updated FROM done]],
     task.target.qualified, cols, overriding, cols, stage, conflict)

@@ -590,7 +590,7 @@ local shared_fields = {
     {"policy", policy},
     {"conflict", conflict},
     {"create", create},
-    {"target_schema", C.template({"schema", "table"})},
+    {"target_schema", C.template({"schema", "table", "source_type", "target_type"})},
     {"column_naming", C.rules},
     {"indexes", C.boolean},
     {"foreign_keys", C.boolean},
@@ -626,7 +626,7 @@ M.table_fields = with_shared({
     {"rename", C.map(map_value("a map of column names to new names"), "a map of column names to new names")},
     {"drop", C.list(is_name, "a list of column names")},
     {"add", C.map(added_column, "a map of column names to {type = ..., expr = ...}")},
-    {"target", C.template({"schema", "table"})},
+    {"target", C.template({"schema", "table", "source_type", "target_type"})},
     {"cast", C.map(map_value("a map of column names to SQL types"), "a map of column names to SQL types")},
 })
 

@@ -11,6 +11,7 @@
 -- the recipe (or --stop-on-error) says stop.  Ctrl-C rolls back the table
 -- being loaded, prints the report and exits 130.
 local core = require "migrate.core"
+local errors = require "migrate.errors"
 local pg = require "migrate.pg"
 local copy = require "migrate.copy"
 local catalog = require "migrate.catalog"
@@ -31,8 +32,9 @@ end
 
 -- Attach the table to an error object (for the remark and the log line).
 local function with_table(err, label)
-  if type(err) ~= "table" then
-    err = core.error { code = "internal", msg = tostring(err) }
+  if not core.is_error(err) then
+    local msg = type(err) == "table" and (err.msg or err.message) or err
+    err = errors.new("internal", tostring(msg))
   end
   if err.table == nil then err.table = label end
   return err
@@ -157,10 +159,18 @@ local function load_table(ctx, task, options)
   return result
 end
 
+-- A hook is recipe code: its failure is a recipe error naming the hook
+-- (Lua's message already carries the recipe's file:line).
 local function call_hook(ctx, name, ...)
   local hooks = ctx.recipe.hooks
   local fn = hooks and hooks[name]
-  if fn then return fn(ctx, ...) end
+  if not fn then return nil end
+  local results = { pcall(fn, ctx, ...) }
+  if results[1] then return unpack(results, 2) end
+  local err = results[2]
+  if is_interruption(err) or core.is_error(err) then error(err, 0) end
+  local msg = type(err) == "table" and (err.msg or err.message) or err
+  errors.raise("recipe", string.format("hook %s failed: %s", name, tostring(msg)))
 end
 
 -- One table: hooks around the load; the result never raises (except on

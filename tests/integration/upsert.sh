@@ -61,7 +61,7 @@ section "upsert again: nothing changes (idempotent)"
 before=$(sum_items)
 it_run "$(it_recipe load)" source="dbname=$SRC" target="dbname=$DST" policy=upsert conflict=update
 check_rc 0
-check_status public.items succeeded "0 inserted, 100 updated"
+check_status public.items succeeded "0 inserted, 0 updated, 100 unchanged"
 check_eq "items unchanged by the second upsert" "$before" "$(sum_items)"
 
 section "upsert, conflict = skip"
