@@ -81,7 +81,22 @@ counts() {
         ORDER BY 1"
 }
 
-# --- The target's pre-filled rows for the upsert go here (sales.customers). ---
+# The target already has a customers table (the new system's), which the
+# recipe keeps and merges into (policy upsert): customers 1..30000 are there,
+# every third with a stale name and points, plus 100 customers the source
+# does not have. Expect 20,000 inserted, 10,000 updated, 20,000 unchanged.
+say "pre-filling the target's sales.customers (the upsert table)"
+"${psql[@]}" -d shop_copy -c "CREATE SCHEMA sales"
+pg_dump -s -t sales.customers -d shop | "${psql[@]}" -d shop_copy >/dev/null
+"${psql[@]}" -d shop -c "COPY (SELECT * FROM sales.customers WHERE customer_id <= 30000) TO STDOUT (FORMAT binary)" |
+    "${psql[@]}" -d shop_copy -c "COPY sales.customers FROM STDIN (FORMAT binary)"
+"${psql[@]}" -d shop_copy <<'SQL'
+UPDATE sales.customers SET full_name = 'stale ' || full_name, loyalty_points = 0
+ WHERE customer_id % 3 = 0;
+INSERT INTO sales.customers (customer_id, external_ref, full_name, created_at)
+SELECT 900000 + i, md5('target only ' || i)::uuid, 'new system customer ' || i, now()
+  FROM generate_series(1, 100) AS i;
+SQL
 
 source_counts=$(counts shop)
 target_before=$(counts shop_copy)
