@@ -4,6 +4,7 @@
 #include "conn/pg.h"
 
 #include <libpq-fe.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,69 @@ struct mg_pg_conn {
 };
 
 /* ---- errors ---------------------------------------------------------- */
+
+/* libpq's messages span lines ("...failed: X\n\tIs the server running"):
+ * make msg one line, each line break (and the indent after it) one space,
+ * with no trailing blank. */
+static void one_line(char *msg)
+{
+    char *out = msg;
+    for (const char *p = msg; *p; p++) {
+        if (*p == '\n') {
+            while (p[1] == '\t' || p[1] == ' ')
+                p++;
+            *out++ = ' ';
+        } else {
+            *out++ = *p;
+        }
+    }
+    while (out > msg && out[-1] == ' ')
+        out--;
+    *out = '\0';
+}
+
+/* Length of the longest prefix of s (n bytes) found anywhere in hay. */
+static size_t longest_in(const char *s, size_t n, const char *hay)
+{
+    size_t best = 0;
+    for (const char *h = hay; *h; h++) {
+        size_t k = 0;
+        while (k < n && h[k] == s[k])
+            k++;
+        if (k > best)
+            best = k;
+    }
+    return best;
+}
+
+/* libpq quotes the connection string, or a piece of it, when it cannot
+ * parse it (invalid percent-encoded token: "s3cret%zz").  Copy msg to out
+ * with every run of conninfo text that the masked display hides replaced
+ * by "***": what masking keeps out of the display stays out of messages.
+ * A run counts when it is 4 bytes or more, or a whole quoted token; shorter
+ * runs are letters of the message's own words. */
+static void mask_echo(const char *msg, const char *conninfo,
+                      const char *display, char *out, size_t outsz)
+{
+    size_t o = 0, len = strlen(msg), dlen = strlen(display);
+    for (size_t i = 0; i < len && o + 1 < outsz;) {
+        size_t run = conninfo ? longest_in(msg + i, len - i, conninfo) : 0;
+        if (run == 0) {
+            out[o++] = msg[i++];
+            continue;
+        }
+        bool quoted = i > 0 && msg[i - 1] == '"' && msg[i + run] == '"';
+        bool hidden = (run >= 4 || quoted) &&
+                      memmem(display, dlen, msg + i, run) == NULL;
+        size_t n = hidden ? 3 : run;
+        if (n > outsz - 1 - o)
+            n = outsz - 1 - o;
+        memcpy(out + o, hidden ? "***" : msg + i, n);
+        o += n;
+        i += run;
+    }
+    out[o] = '\0';
+}
 
 /* Fill *err from a failed PGresult (or the connection when res is NULL). */
 static void set_result_error(mg_pg_conn *c, const PGresult *res,
@@ -49,9 +113,7 @@ static void set_result_error(mg_pg_conn *c, const PGresult *res,
     /* COPY errors name the line and column in CONTEXT: keep that. */
     if (context && strstr(context, "COPY") != NULL && len < sizeof err->msg)
         snprintf(err->msg + len, sizeof err->msg - len, "; %s", context);
-    for (char *p = err->msg; *p; p++)
-        if (*p == '\n')
-            *p = ' ';
+    one_line(err->msg);
 }
 
 static void on_notice(void *arg, const PGresult *res)
@@ -94,10 +156,14 @@ mg_pg_conn *mg_pg_open(const char *conninfo, mg_side side, mg_error *err)
     const char *vals[] = {"migrate", conninfo, "UTF8", NULL};
     c->pg = PQconnectdbParams(keys, vals, 1);
     if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
+        char why[MG_ERROR_MSG_MAX];
+        mask_echo(c->pg ? PQerrorMessage(c->pg) : "out of memory", conninfo,
+                  c->display, why, sizeof why);
         mg_error_set(err, MG_ERR_CONNECT, side, "08001",
                      "cannot connect to %s (%s): %s", mg_side_name(side),
-                     c->display[0] ? c->display : "default connection",
-                     c->pg ? PQerrorMessage(c->pg) : "out of memory");
+                     c->display[0] ? c->display : "default connection", why);
+        if (err)
+            one_line(err->msg);
         mg_pg_close(c);
         return NULL;
     }
@@ -146,12 +212,43 @@ bool mg_pg_cancel(mg_pg_conn *c)
 
 /* ---- statements ------------------------------------------------------ */
 
-/* Drain the results left on the connection (after COPY or a failure). */
+/* Drain the results left on the connection (after COPY or a failure).
+ * A statement that entered a COPY nobody reads or feeds (a COPY given to
+ * mg_pg_exec, or the wrong way round to a copy function) is ended first:
+ * in COPY state PQgetResult hands back the COPY result forever. */
 static void drain(mg_pg_conn *c)
 {
     PGresult *res;
-    while ((res = PQgetResult(c->pg)) != NULL)
+    while ((res = PQgetResult(c->pg)) != NULL) {
+        ExecStatusType st = PQresultStatus(res);
         PQclear(res);
+        if (PQstatus(c->pg) == CONNECTION_BAD || st == PGRES_COPY_BOTH)
+            break;
+        if (st == PGRES_COPY_IN &&
+            PQputCopyEnd(c->pg, "COPY FROM STDIN not expected here") != 1)
+            break;
+        if (st == PGRES_COPY_OUT) {
+            mg_pg_cancel(c);
+            char *row;
+            while (PQgetCopyData(c->pg, &row, 0) > 0)
+                PQfreemem(row);
+        }
+    }
+}
+
+static bool is_copy(ExecStatusType st)
+{
+    return st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH;
+}
+
+/* A plain statement entered COPY: refuse it, end the COPY and leave the
+ * connection ready for the next statement. */
+static void refuse_copy(mg_pg_conn *c, const char *sql, mg_error *err)
+{
+    mg_error_set(err, MG_ERR_USAGE, c->side, NULL,
+                 "a COPY needs the copy functions, not a plain statement: %s",
+                 sql);
+    drain(c);
 }
 
 bool mg_pg_exec(mg_pg_conn *c, const char *sql, mg_error *err)
@@ -160,9 +257,11 @@ bool mg_pg_exec(mg_pg_conn *c, const char *sql, mg_error *err)
     ExecStatusType st = PQresultStatus(res);
     bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ||
               st == PGRES_EMPTY_QUERY;
-    if (!ok)
+    if (!ok && !is_copy(st))
         set_result_error(c, res, MG_ERR_QUERY, err);
     PQclear(res);
+    if (!ok && is_copy(st))
+        refuse_copy(c, sql, err);
     return ok;
 }
 
@@ -220,8 +319,11 @@ bool mg_pg_query(mg_pg_conn *c, const char *sql, int nparams,
     PGresult *res = PQexecParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(res);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        set_result_error(c, res, MG_ERR_QUERY, err);
+        if (!is_copy(st))
+            set_result_error(c, res, MG_ERR_QUERY, err);
         PQclear(res);
+        if (is_copy(st))
+            refuse_copy(c, sql, err);
         return false;
     }
     *out = result_from_pg(res);
@@ -368,7 +470,15 @@ static bool copy_in_write(mg_writer *w, const char *data, size_t len,
                           mg_error *err)
 {
     mg_pg_conn *c = w->self;
-    if (PQputCopyData(c->pg, data, (int)len) == 1)
+    /* libpq takes an int length: send a huge buffer in pieces. */
+    while (len > 0) {
+        int n = len > (size_t)INT_MAX ? INT_MAX : (int)len;
+        if (PQputCopyData(c->pg, data, n) != 1)
+            break;
+        data += n;
+        len -= (size_t)n;
+    }
+    if (len == 0)
         return true;
     /* The server stopped the COPY: its error is in the next result. */
     PGresult *res = PQgetResult(c->pg);

@@ -117,9 +117,12 @@ bool mg_copy_run(mg_reader *r, mg_writer *w, const mg_copy_opts *opts,
         /* A statement cancelled by Ctrl-C fails as an interruption. */
         if (mg_interrupted() && err && err->code != MG_ERR_INTERRUPTED)
             err->code = MG_ERR_INTERRUPTED;
-        w->abort(w, err && err->code == MG_ERR_INTERRUPTED
-                        ? "interrupted by the user"
-                        : "the source failed");
+        const char *why = "the source failed";
+        if (err && err->code == MG_ERR_INTERRUPTED)
+            why = "interrupted by the user";
+        else if (err && err->side == MG_SIDE_TARGET)
+            why = "the target failed";
+        w->abort(w, why);
         goto out;
     }
     ok = w->finish(w, &s.st.rows, err);
