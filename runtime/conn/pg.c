@@ -418,6 +418,13 @@ static void copy_out_close(mg_reader *r)
     r->self = NULL;
 }
 
+static void copy_out_cancel(mg_reader *r)
+{
+    copy_out *co = r->self;
+    if (co != NULL)
+        mg_pg_cancel(co->c);
+}
+
 static const char *format_word(mg_stream_format f)
 {
     return f == MG_STREAM_PG_BINARY ? "binary" : "text";
@@ -459,6 +466,7 @@ bool mg_pg_copy_reader(mg_pg_conn *c, const char *copy_sql,
     co->active = true;
     r->read = copy_out_read;
     r->close = copy_out_close;
+    r->cancel = copy_out_cancel;
     r->format = format;
     r->self = co;
     mg_log(MG_LOG_DEBUG, "pg", "[%s] copy out (%s): %s", mg_side_name(c->side),

@@ -6,6 +6,10 @@
  * any reader to any writer of the same format without knowing which
  * databases they are.  The stream is bytes in a declared format, so
  * PostgreSQL -> PostgreSQL passes COPY data through unparsed.
+ *
+ * The engine calls read() from its own reader thread and write(), finish()
+ * and abort() from the caller's thread: a reader and a writer must not
+ * share a connection.
  */
 #ifndef MG_CORE_STREAM_H
 #define MG_CORE_STREAM_H
@@ -30,6 +34,9 @@ struct mg_reader {
     /* Release the reader; safe to call twice.  After an early stop it also
      * cancels what the source is still sending. */
     void (*close)(mg_reader *r);
+    /* Optional (may be NULL): ask the source to stop sending, from another
+     * thread while read() may be blocked; read() then fails soon. */
+    void (*cancel)(mg_reader *r);
     mg_stream_format format;
     void *self; /* owned by the connector */
 };
