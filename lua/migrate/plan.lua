@@ -185,9 +185,20 @@ function M.target_copy_sql(task, into, freeze)
     ident_list(names), task.format, freeze and ", FREEZE" or "")
 end
 
--- INSERT ... SELECT from the staging table, by conflict policy.  Reports
--- inserted and updated rows.
-function M.upsert_sql(task, stage)
+-- Merge the staging table into the target, by conflict policy: a list of
+-- statements, each { sql, counts = "updated" | "inserted" | nil } (the
+-- count comes from the command tag).
+--
+-- Not INSERT ... ON CONFLICT: measured on 2M rows into a half-filled table
+-- it took 18.7 s against 11 s for UPDATE ... FROM (a hash join) followed by
+-- INSERT ... WHERE NOT EXISTS, which write fewer WAL records (no
+-- speculative insertion, no tuple locks).  The lock keeps concurrent
+-- writers out between the two statements (readers go on), which is what
+-- made ON CONFLICT's atomicity necessary.  Rows whose binary image equals
+-- the target's are not updated (no dead tuple, no WAL) and count as
+-- unchanged; record_image_eq also handles types without an equality
+-- operator (json, point) and tells 1.0 from 1.00.
+function M.merge_sql(task, stage)
   local names = {}
   for i, c in ipairs(M.copied(task)) do names[i] = c.target end
   local cols = ident_list(names)
@@ -195,34 +206,42 @@ function M.upsert_sql(task, stage)
   for _, c in ipairs(task.columns) do
     if c.identity == "ALWAYS" then overriding = " OVERRIDING SYSTEM VALUE" end
   end
-  local conflict = ""
+  local target = task.target.qualified
+  local steps = {}
+  local match
+  if task.key then
+    local on = {}
+    for i, k in ipairs(task.key) do on[i] = string.format("t.%s = s.%s", qi(k), qi(k)) end
+    match = table.concat(on, " AND ")
+  end
   if task.conflict ~= "error" then
-    if not task.key then return nil end
-    local action = "DO NOTHING"
-    if task.conflict == "update" then
-      local keys, sets, old, new = set_of(task.key), {}, {}, {}
-      for _, n in ipairs(names) do
-        if not keys[n] then
-          sets[#sets + 1] = string.format("%s = EXCLUDED.%s", qi(n), qi(n))
-          old[#old + 1] = "t." .. qi(n)
-          new[#new + 1] = "EXCLUDED." .. qi(n)
-        end
-      end
-      -- Rows equal to the target's are left alone (no dead tuple, no WAL);
-      -- compared as text so types without an equality operator work too.
-      if #sets > 0 then
-        action = string.format("DO UPDATE SET %s WHERE ROW(%s)::text IS DISTINCT FROM ROW(%s)::text",
-          table.concat(sets, ", "), table.concat(old, ", "), table.concat(new, ", "))
+    if not match then return nil end
+    steps[#steps + 1] = { sql = string.format("LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE", target) }
+  end
+  if task.conflict == "update" then
+    local keys, sets, old, new = set_of(task.key), {}, {}, {}
+    for _, n in ipairs(names) do
+      if not keys[n] then
+        sets[#sets + 1] = string.format("%s = s.%s", qi(n), qi(n))
+        old[#old + 1] = "t." .. qi(n)
+        new[#new + 1] = "s." .. qi(n)
       end
     end
-    conflict = string.format(" ON CONFLICT (%s) %s", ident_list(task.key), action)
+    if #sets > 0 then
+      steps[#steps + 1] = { counts = "updated", sql = string.format(
+        "UPDATE %s AS t SET %s FROM %s AS s WHERE %s AND NOT record_image_eq(ROW(%s), ROW(%s))",
+        target, table.concat(sets, ", "), stage, match,
+        table.concat(old, ", "), table.concat(new, ", ")) }
+    end
   end
-  return string.format([[
-WITH done AS (
-  INSERT INTO %s AS t (%s)%s SELECT %s FROM %s%s RETURNING (xmax = 0) AS inserted)
-SELECT count(*) FILTER (WHERE inserted) AS inserted,
-       count(*) FILTER (WHERE NOT inserted) AS updated FROM done]],
-    task.target.qualified, cols, overriding, cols, stage, conflict)
+  local missing = ""
+  if task.conflict ~= "error" then
+    missing = string.format(" WHERE NOT EXISTS (SELECT 1 FROM %s AS t WHERE %s)", target, match)
+  end
+  steps[#steps + 1] = { counts = "inserted", sql = string.format(
+    "INSERT INTO %s (%s)%s SELECT %s FROM %s AS s%s", target, cols, overriding,
+    cols, stage, missing) }
+  return steps
 end
 
 -- Statements that finish a table this run created, after its data.

@@ -135,8 +135,13 @@ local function load_table(ctx, task, options)
       dst:exec(string.format("CREATE TEMP TABLE _migrate_stage ON COMMIT DROP AS SELECT %s FROM %s WITH NO DATA",
         table.concat(names, ", "), task.target.qualified))
       local stats = run_copy(ctx, task, plan.target_copy_sql(task, stage, false), options)
-      local sql = plan.upsert_sql(task, stage)
-      local counts = dst:query(sql)[1]
+      -- The merge's hash join wants the matching keys in memory.
+      dst:exec("SET LOCAL work_mem = '256MB'")
+      local counts = { inserted = 0, updated = 0 }
+      for _, step in ipairs(plan.merge_sql(task, stage)) do
+        local _, _, tag = dst:query(step.sql)
+        if step.counts then counts[step.counts] = tonumber(tag:match("(%d+)$")) end
+      end
       result.rows = stats.rows
       result.bytes = stats.bytes
       result.remark = string.format("%s inserted, %s updated, %s unchanged",
