@@ -135,7 +135,7 @@ local function load_table(ctx, task, options)
       dst:exec(string.format("CREATE TEMP TABLE _migrate_stage ON COMMIT DROP AS SELECT %s FROM %s WITH NO DATA",
         table.concat(names, ", "), task.target.qualified))
       local stats = run_copy(ctx, task, plan.target_copy_sql(task, stage, false), options)
-      -- The merge's hash join wants the matching keys in memory.
+      -- The merge's hash joins want the matching keys in memory.
       dst:exec("SET LOCAL work_mem = '256MB'")
       local counts = { inserted = 0, updated = 0 }
       for _, step in ipairs(plan.merge_sql(task, stage)) do
