@@ -3,6 +3,8 @@
 --
 -- An entry:
 --   { schema, name, kind, rows, bytes, comment,
+--     qualified_name (quote_ident(schema).quote_ident(name), as
+--                     pg_get_indexdef spells it),
 --     columns     = { {name, position, type, type_name, type_schema, typmod,
 --                      not_null, default, identity, generated, is_array}, ... },
 --     primary_key = { name, columns = {...} } or nil,
@@ -95,7 +97,7 @@ function M.load(conn)
   for _, r in ipairs(conn:catalog("tables")) do
     local e = { schema = r.schema_name, name = r.table_name, kind = r.kind,
                 rows = r.rows, bytes = r.bytes, comment = r.comment,
-                columns = {} }
+                qualified_name = r.qualified_name, columns = {} }
     entries[#entries + 1] = e
     by_key[key(e.schema, e.name)] = e
   end

@@ -322,7 +322,7 @@ function M.index_sql(task, ix, mapped)
   end
   -- "ON ONLY" marks an index of a partitioned parent; the target is a
   -- plain table, so the index is made on it whole.
-  local name = task.source.quoted_for_indexdef or ""
+  local name = task.entry.qualified_name or ""
   local marker = " ON " .. name .. " USING "
   local at = ix.definition:find(marker, 1, true)
   if not at then

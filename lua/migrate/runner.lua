@@ -266,12 +266,8 @@ function M.run(r, options)
   -- qualified (types, defaults, index definitions), as the target needs.
   ctx.source:exec("SET search_path = pg_catalog")
   local chosen = recipe.select(r, catalog.load(ctx.source))
-  local tasks = plan.tasks(r, chosen, ctx)
-  for _, t in ipairs(tasks) do
-    t.source.quoted_for_indexdef = ctx.source:query(
-      "SELECT quote_ident($1) || '.' || quote_ident($2) AS q", t.source.schema, t.source.name)[1].q
-  end
   ctx.source:exec("RESET search_path")
+  local tasks = plan.tasks(r, chosen, ctx)
   log("info", "%d tables selected from %s", #tasks, ctx.source:display())
   call_hook(ctx, "before_run")
 

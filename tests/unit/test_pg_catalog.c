@@ -195,8 +195,14 @@ static void test_tables(mg_pg_conn *c)
         "sales|we;ird \"Name\"|table|NULL|NULL",
         NULL};
     expect(c, "tables", NULL,
-           "schema_name:T,table_name:T,kind:T,rows:I,bytes:I,comment:T",
+           "schema_name:T,table_name:T,kind:T,rows:I,bytes:I,comment:T,"
+           "qualified_name:T",
            "schema_name,table_name,kind,rows,comment", rows);
+    /* qualified_name is spelled as pg_get_indexdef spells the table. */
+    const char *quoted[] = {"sales.big_orders", "sales.event", "sales.event_note",
+                            "sales.\"order\"", "sales.region_totals",
+                            "sales.\"we;ird \"\"Name\"\"\"", NULL};
+    expect(c, "tables", "sales", NULL, "qualified_name", quoted);
     const char *crm[] = {"crm|customer", "crm|remote_note", NULL};
     expect(c, "tables", "crm", NULL, "schema_name,table_name", crm);
     const char *none[] = {NULL};
