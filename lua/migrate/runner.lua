@@ -157,9 +157,6 @@ local function load_table(ctx, task, options)
       result.rows = stats.rows
       result.bytes = stats.bytes
     end
-    if task.reset_sequences then
-      for _, sql in ipairs(plan.identity_reset_sql(task)) do dst:query(sql) end
-    end
   end)
   return result
 end
@@ -240,6 +237,17 @@ local function finish_tables(ctx, results)
   for _, res in ipairs(results) do
     if res.status == "succeeded" and res.task.created then
       run_steps(ctx, res, plan.foreign_key_sql(res.task, by_source))
+    end
+  end
+  -- setval is not transactional anyway; once the keys exist, max() reads
+  -- one index page instead of the whole table.
+  for _, res in ipairs(results) do
+    if res.status == "succeeded" and res.task.reset_sequences then
+      local steps = {}
+      for _, sql in ipairs(plan.identity_reset_sql(res.task)) do
+        steps[#steps + 1] = { what = "identity reset", sql = sql }
+      end
+      run_steps(ctx, res, steps)
     end
   end
   for _, res in ipairs(results) do
