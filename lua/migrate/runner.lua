@@ -83,10 +83,19 @@ end
 
 local function progress_printer(task, options)
   if not options.progress or not core.isatty(2) then return nil end
+  -- A PostgreSQL COPY sends one piece per row; the catalog's estimate
+  -- gives the percentage and the time left.
+  local estimate = task.entry.rows
   return function(s)
     local rate = s.seconds > 0 and s.bytes / s.seconds or 0
-    io.stderr:write(string.format("\r\27[K  %s  %s  %s/s", task.target_label,
-      report.bytes(s.bytes), report.bytes(rate)))
+    local line = string.format("\r\27[K  %s  %s rows  %s  %s/s", task.target_label,
+      report.thousands(s.pieces), report.bytes(s.bytes), report.bytes(rate))
+    if estimate and estimate > 0 and s.pieces > 0 and s.seconds > 0 then
+      local done = math.min(s.pieces / estimate, 0.99)
+      local left = s.seconds * (1 - done) / done
+      line = line .. string.format("  ~%d%%  %ds left", math.floor(done * 100), math.ceil(left))
+    end
+    io.stderr:write(line)
   end
 end
 
