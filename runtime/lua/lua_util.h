@@ -44,5 +44,6 @@ struct mg_pg_conn *mg_lua_check_pg(lua_State *L, int idx);
 int luaopen_migrate_core(lua_State *L);
 int luaopen_migrate_pg(lua_State *L);
 int luaopen_migrate_copy(lua_State *L);
+int luaopen_migrate_yaml(lua_State *L);
 
 #endif
