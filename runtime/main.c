@@ -29,6 +29,9 @@ static const char *usage_text =
     "\n"
     "Commands:\n"
     "  run RECIPE.lua [key=value ...]  run a recipe (the default command)\n"
+    "  run PLAN.yaml [key=value ...]   run a plan written by migrate plan\n"
+    "  plan RECIPE.lua [-o FILE]       resolve a recipe against the live source\n"
+    "                                  into a YAML plan to review and edit\n"
     "  test SPEC.lua ...               run Lua spec files inside migrate (TAP)\n"
     "  help [COMMAND]                  show help\n"
     "\n"
@@ -55,12 +58,28 @@ static const char *run_help =
     "\n"
     "Options:\n"
     "      --stop-on-error   stop at the first failed table\n"
+    "      --force           run a plan even if the source changed since\n"
     "      --no-progress     no progress lines while copying\n"
     "  -v, --verbose, -q, --quiet, --log-level LEVEL  as for migrate\n"
     "\n"
     "Exit codes: 0 every table succeeded, 1 some tables failed, 3 the recipe\n"
     "is wrong, 4 a connection failed, 130 interrupted (the table being\n"
     "copied was rolled back).\n";
+
+static const char *plan_help =
+    "usage: migrate plan RECIPE.lua [key=value ...] [-o PLAN.yaml]\n"
+    "\n"
+    "Resolve a recipe against the live source and write the plan as YAML:\n"
+    "per table the source and target names, policy, key, filter, the column\n"
+    "mapping with types, the source columns the plan was made from, and the\n"
+    "DDL (for review). Edit it (remove a task, rename a target, change a\n"
+    "policy or a column type) and `migrate run PLAN.yaml` runs exactly that.\n"
+    "A run refuses a source whose planned tables changed, naming what\n"
+    "changed, unless --force. Passwords are written masked: give them again\n"
+    "as key=value (or through PG* variables / .pgpass) when running.\n"
+    "\n"
+    "Options:\n"
+    "  -o, --output FILE   write the plan to FILE (default: standard output)\n";
 
 static const char *test_help =
     "usage: migrate test SPEC.lua ...\n"
@@ -74,6 +93,8 @@ typedef struct cli_opts {
     char **args;
     bool stop_on_error;
     bool no_progress;
+    bool force;
+    const char *output;
 } cli_opts;
 
 static bool file_exists(const char *path)
@@ -208,6 +229,12 @@ static int run_lua(const cli_opts *o)
     lua_setfield(L, -2, "stop_on_error");
     lua_pushboolean(L, !o->no_progress);
     lua_setfield(L, -2, "progress");
+    lua_pushboolean(L, o->force);
+    lua_setfield(L, -2, "force");
+    if (o->output) {
+        lua_pushstring(L, o->output);
+        lua_setfield(L, -2, "output");
+    }
     if (lua_pcall(L, 3, 1, handler) != 0)
         goto report;
     code = lua_isnumber(L, -1) ? (int)lua_tointeger(L, -1) : MG_EXIT_INTERNAL;
@@ -241,10 +268,12 @@ static const char *help_for(const char *cmd)
         return run_help;
     if (strcmp(cmd, "test") == 0)
         return test_help;
+    if (strcmp(cmd, "plan") == 0)
+        return plan_help;
     return NULL;
 }
 
-enum { OPT_LOG_LEVEL = 256, OPT_STOP_ON_ERROR, OPT_NO_PROGRESS };
+enum { OPT_LOG_LEVEL = 256, OPT_STOP_ON_ERROR, OPT_NO_PROGRESS, OPT_FORCE };
 
 static const struct option long_opts[] = {
     {"help", no_argument, NULL, 'h'},
@@ -254,6 +283,8 @@ static const struct option long_opts[] = {
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
     {"stop-on-error", no_argument, NULL, OPT_STOP_ON_ERROR},
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+    {"force", no_argument, NULL, OPT_FORCE},
+    {"output", required_argument, NULL, 'o'},
     {NULL, 0, NULL, 0},
 };
 
@@ -263,7 +294,7 @@ static int parse_options(int argc, char **argv, cli_opts *o)
 {
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "hVvq", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "hVvqo:", long_opts, NULL)) != -1) {
         switch (c) {
         case 'h': {
             /* "migrate run --help" shows the help of run */
@@ -294,6 +325,12 @@ static int parse_options(int argc, char **argv, cli_opts *o)
             break;
         case OPT_NO_PROGRESS:
             o->no_progress = true;
+            break;
+        case OPT_FORCE:
+            o->force = true;
+            break;
+        case 'o':
+            o->output = optarg;
             break;
         default:
             if (optopt)
@@ -330,7 +367,8 @@ int main(int argc, char **argv)
         fputs(text, stdout);
         return MG_EXIT_OK;
     }
-    if (strcmp(cmd, "run") == 0 || strcmp(cmd, "test") == 0) {
+    if (strcmp(cmd, "run") == 0 || strcmp(cmd, "test") == 0 ||
+        strcmp(cmd, "plan") == 0) {
         o.command = cmd;
         pos++;
         npos--;

@@ -55,6 +55,11 @@ function M.run(args, options)
   return runner.run_file(args[1], params, options)
 end
 
+function M.plan(args, options)
+  local params = parse_params(args)
+  return require("migrate.planfile").write(args[1], params, options)
+end
+
 function M.test(args)
   local spec = require "migrate.spec"
   local failed = 0

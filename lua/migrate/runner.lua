@@ -269,22 +269,28 @@ local function finish_tables(ctx, results)
   end
 end
 
--- Run a loaded recipe; returns the exit code.
-function M.run(r, options)
-  options = options or {}
-  local stop_on_error = options.stop_on_error or r.stop_on_error
-  local t0 = core.now()
+-- Open both sides of a recipe (or a plan: any table with source, target,
+-- params and hooks) and read the source catalog, every name spelled
+-- fully qualified (types, defaults, index definitions) as the target
+-- needs.  Returns the run context and the catalog entries.
+function M.open(r)
   local ctx = { recipe = r, params = r.params, source_type = "pg", target_type = "pg" }
   ctx.log = function(msg) core.log("info", "recipe", tostring(msg)) end
   ctx.source = connect(r, "source", "source")
   ctx.target = connect(r, "target", "target")
-
-  -- With search_path = pg_catalog the catalog spells every name fully
-  -- qualified (types, defaults, index definitions), as the target needs.
   ctx.source:exec("SET search_path = pg_catalog")
-  local chosen = recipe.select(r, catalog.load(ctx.source))
+  local entries = catalog.load(ctx.source)
   ctx.source:exec("RESET search_path")
-  local tasks = plan.tasks(r, chosen, ctx)
+  return ctx, entries
+end
+
+-- Run planned tasks table by table, then keys, indexes, foreign keys and
+-- identity resets; print the report; close both sides.  Returns the exit
+-- code.
+function M.execute(ctx, tasks, options)
+  options = options or {}
+  local stop_on_error = options.stop_on_error or ctx.recipe.stop_on_error
+  local t0 = core.now()
   log("info", "%d tables selected from %s", #tasks, ctx.source:display())
   call_hook(ctx, "before_run")
 
@@ -327,9 +333,24 @@ function M.run(r, options)
   return core.exit.ok
 end
 
+-- Plan a loaded recipe against the live source: the context and tasks.
+function M.prepare(r)
+  local ctx, entries = M.open(r)
+  return ctx, plan.tasks(r, recipe.select(r, entries), ctx)
+end
+
+-- Run a loaded recipe; returns the exit code.
+function M.run(r, options)
+  local ctx, tasks = M.prepare(r)
+  return M.execute(ctx, tasks, options)
+end
+
+-- Run a recipe file, or a plan file (.yaml) written by `migrate plan`.
 function M.run_file(path, params, options)
-  local r = recipe.load(path, params)
-  return M.run(r, options)
+  if path:match("%.ya?ml$") then
+    return require("migrate.planfile").run(path, params, options)
+  end
+  return M.run(recipe.load(path, params), options)
 end
 
 return M
