@@ -53,12 +53,17 @@ static const char *run_help =
     "\n"
     "Run a recipe: select the source tables, name them, create the targets,\n"
     "copy the rows, build indexes and foreign keys, print the report.\n"
+    "Progress is recorded in the target (schema _migrate): each table's rows\n"
+    "commit with their done-mark, so running the same recipe (or plan) again\n"
+    "after a crash or Ctrl-C resumes where it stopped.\n"
     "key=value arguments become the recipe's params (m.params.key and\n"
     "${key} in recipe strings).\n"
     "\n"
     "Options:\n"
     "      --stop-on-error   stop at the first failed table\n"
     "      --force           run a plan even if the source changed since\n"
+    "      --restart         start a new run instead of resuming the last\n"
+    "                        unfinished one of this recipe or plan\n"
     "      --no-progress     no progress lines while copying\n"
     "  -v, --verbose, -q, --quiet, --log-level LEVEL  as for migrate\n"
     "\n"
@@ -94,6 +99,7 @@ typedef struct cli_opts {
     bool stop_on_error;
     bool no_progress;
     bool force;
+    bool restart;
     const char *output;
 } cli_opts;
 
@@ -231,6 +237,8 @@ static int run_lua(const cli_opts *o)
     lua_setfield(L, -2, "progress");
     lua_pushboolean(L, o->force);
     lua_setfield(L, -2, "force");
+    lua_pushboolean(L, o->restart);
+    lua_setfield(L, -2, "restart");
     if (o->output) {
         lua_pushstring(L, o->output);
         lua_setfield(L, -2, "output");
@@ -273,7 +281,7 @@ static const char *help_for(const char *cmd)
     return NULL;
 }
 
-enum { OPT_LOG_LEVEL = 256, OPT_STOP_ON_ERROR, OPT_NO_PROGRESS, OPT_FORCE };
+enum { OPT_LOG_LEVEL = 256, OPT_STOP_ON_ERROR, OPT_NO_PROGRESS, OPT_FORCE, OPT_RESTART };
 
 static const struct option long_opts[] = {
     {"help", no_argument, NULL, 'h'},
@@ -284,6 +292,7 @@ static const struct option long_opts[] = {
     {"stop-on-error", no_argument, NULL, OPT_STOP_ON_ERROR},
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
     {"force", no_argument, NULL, OPT_FORCE},
+    {"restart", no_argument, NULL, OPT_RESTART},
     {"output", required_argument, NULL, 'o'},
     {NULL, 0, NULL, 0},
 };
@@ -328,6 +337,9 @@ static int parse_options(int argc, char **argv, cli_opts *o)
             break;
         case OPT_FORCE:
             o->force = true;
+            break;
+        case OPT_RESTART:
+            o->restart = true;
             break;
         case 'o':
             o->output = optarg;

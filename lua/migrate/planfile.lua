@@ -19,6 +19,7 @@ local errors = require "migrate.errors"
 local pg = require "migrate.pg"
 local plan = require "migrate.plan"
 local recipe = require "migrate.recipe"
+local record = require "migrate.record"
 local runner = require "migrate.runner"
 local yaml = require "migrate.yaml"
 
@@ -329,6 +330,7 @@ function M.run(path, params, options)
     end
     for _, p in ipairs(problems) do core.log("warn", "plan", p .. " (--force)") end
   end
+  ctx.run_key = record.run_key(runner.absolute(path), r.params)
   return runner.execute(ctx, tasks, options)
 end
 

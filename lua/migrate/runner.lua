@@ -17,6 +17,7 @@ local copy = require "migrate.copy"
 local catalog = require "migrate.catalog"
 local plan = require "migrate.plan"
 local recipe = require "migrate.recipe"
+local record = require "migrate.record"
 local report = require "migrate.report"
 local template = require "migrate.template"
 
@@ -136,6 +137,8 @@ local function load_table(ctx, task, options)
       fresh = true
     end
     task.created = fresh
+    if fresh then record.mark(ctx.record, task.label, "created") end
+    if fresh and task.key_created then record.mark(ctx.record, task.label, "primary key") end
 
     if task.policy == "upsert" then
       local stage = "pg_temp._migrate_stage"
@@ -166,6 +169,8 @@ local function load_table(ctx, task, options)
       result.rows = stats.rows
       result.bytes = stats.bytes
     end
+    -- The rows and their done-mark commit together, or neither does.
+    record.mark(ctx.record, task.label, "data", result.rows)
   end)
   return result
 end
@@ -188,6 +193,17 @@ end
 -- Ctrl-C, which must stop the run).
 local function run_task(ctx, task, options)
   local res = { source = task.label, target = task.target_label, task = task }
+  local rec = ctx.record
+  local earlier = record.done(rec, task.label, "data")
+  if earlier then
+    -- Loaded by an earlier attempt of this run: its rows committed with
+    -- their done-mark, so they are there exactly once.
+    task.created = record.done(rec, task.label, "created") ~= nil
+    res.status, res.rows, res.seconds = "succeeded", earlier.rows, 0
+    res.remark = "loaded by an earlier attempt of this run"
+    return res
+  end
+  record.set_status(rec, task.label, "running")
   local t0 = core.now()
   local ok, err = pcall(function()
     if call_hook(ctx, "before_table", task) == false then
@@ -209,19 +225,33 @@ local function run_task(ctx, task, options)
     if not ctx.target:alive() then
       -- The target went away: reconnect so the next tables can go on.
       local reok, conn = pcall(connect, ctx.recipe, "target", "target")
-      if reok then ctx.target = conn end
+      if reok then ctx.target, rec.conn = conn, conn end
     end
+    pcall(record.set_status, rec, task.label, res.status, { reason = res.remark })
   else
     log("info", "%s: %s rows in %.2f s", task.target_label, report.thousands(res.rows or 0), res.seconds)
+    record.set_status(rec, task.label, res.status,
+      { rows = res.rows, seconds = res.seconds, reason = res.remark })
   end
   return res
 end
 
 -- Run steps (post-load DDL) for a result; the first failure marks it.
+-- Each step and its done-mark commit together; a done step is skipped
+-- when a run resumes (steps with once = false are simply run again).
 local function run_steps(ctx, res, steps)
   local t0 = core.now()
+  local label = res.task.label
   for _, step in ipairs(steps) do
-    local ok, err = pcall(ctx.target.exec, ctx.target, step.sql)
+    local ok, err = true, nil
+    if step.once == false then
+      ok, err = pcall(ctx.target.exec, ctx.target, step.sql)
+    elseif not record.done(ctx.record, label, step.what) then
+      ok, err = pcall(in_transaction, ctx.target, function()
+        ctx.target:exec(step.sql)
+        record.mark(ctx.record, label, step.what)
+      end)
+    end
     if not ok then
       if is_interruption(err) then error(err, 0) end
       res.status = "failed"
@@ -254,7 +284,7 @@ local function finish_tables(ctx, results)
     if res.status == "succeeded" and res.task.reset_sequences then
       local steps = {}
       for _, sql in ipairs(plan.identity_reset_sql(res.task)) do
-        steps[#steps + 1] = { what = "identity reset", sql = sql }
+        steps[#steps + 1] = { what = "identity reset", sql = sql, once = false }
       end
       run_steps(ctx, res, steps)
     end
@@ -291,6 +321,12 @@ function M.execute(ctx, tasks, options)
   options = options or {}
   local stop_on_error = options.stop_on_error or ctx.recipe.stop_on_error
   local t0 = core.now()
+  local rec = record.open(ctx.target, ctx.run_key, options.restart)
+  ctx.record = rec
+  if rec.resumed then
+    log("info", "resuming run %d (--restart starts over)", rec.run_id)
+  end
+  for _, task in ipairs(tasks) do record.task(rec, task.label, task.target_label) end
   log("info", "%d tables selected from %s", #tasks, ctx.source:display())
   call_hook(ctx, "before_run")
 
@@ -321,16 +357,26 @@ function M.execute(ctx, tasks, options)
   if not core.interrupted() then call_hook(ctx, "after_run", results) end
   io.stdout:write("\n", text)
   io.stdout:flush()
-  ctx.source:close()
-  ctx.target:close()
-  if core.interrupted() then return core.exit.interrupted end
+  local code = core.exit.ok
   for _, res in ipairs(results) do
     if res.status ~= "succeeded" and res.status ~= "skipped" or
        (res.status == "skipped" and stopped and res.remark == stopped) then
-      return core.exit.tasks_failed
+      code = core.exit.tasks_failed
     end
   end
-  return core.exit.ok
+  if core.interrupted() then code = core.exit.interrupted end
+  pcall(record.finish, rec, code == core.exit.ok and "succeeded"
+    or code == core.exit.interrupted and "interrupted" or "failed")
+  ctx.source:close()
+  ctx.target:close()
+  return code
+end
+
+-- An absolute path (the record knows a recipe by it, from any directory).
+function M.absolute(path)
+  if path:sub(1, 1) == "/" then return path end
+  local cwd = os.getenv("PWD")
+  return cwd and (cwd .. "/" .. path) or path
 end
 
 -- Plan a loaded recipe against the live source: the context and tasks.
@@ -342,6 +388,8 @@ end
 -- Run a loaded recipe; returns the exit code.
 function M.run(r, options)
   local ctx, tasks = M.prepare(r)
+  local file = recipe.origin(r) or "recipe"
+  ctx.run_key = record.run_key(M.absolute(file), r.params)
   return M.execute(ctx, tasks, options)
 end
 
