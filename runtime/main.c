@@ -32,6 +32,8 @@ static const char *usage_text =
     "  run PLAN.yaml [key=value ...]   run a plan written by migrate plan\n"
     "  plan RECIPE.lua [-o FILE]       resolve a recipe against the live source\n"
     "                                  into a YAML plan to review and edit\n"
+    "  status [RECIPE|PLAN] [--state URL]  the migration record: tasks,\n"
+    "                                  status, rows, time, failure reasons\n"
     "  test SPEC.lua ...               run Lua spec files inside migrate (TAP)\n"
     "  help [COMMAND]                  show help\n"
     "\n"
@@ -86,6 +88,24 @@ static const char *plan_help =
     "Options:\n"
     "  -o, --output FILE   write the plan to FILE (default: standard output)\n";
 
+static const char *status_help =
+    "usage: migrate status --state URL [OPTIONS]\n"
+    "       migrate status RECIPE.lua|PLAN.yaml [key=value ...] [OPTIONS]\n"
+    "\n"
+    "Show the migration record (schema _migrate in the target of the recipe\n"
+    "or plan, or in the database given by --state): the tasks of the latest\n"
+    "run with status, rows, seconds, attempts and failure reason.\n"
+    "Exit code 1 when a task shown failed.\n"
+    "\n"
+    "Options:\n"
+    "      --state URL       the database holding the record\n"
+    "      --run ID          that run instead of the latest\n"
+    "      --status STATUS   only tasks in this status (waiting, running,\n"
+    "                        succeeded, failed, skipped, interrupted)\n"
+    "      --table GLOB      only tasks whose source or target matches\n"
+    "      --since TIME      only tasks active since TIME (a timestamp)\n"
+    "      --json            JSON instead of a table\n";
+
 static const char *test_help =
     "usage: migrate test SPEC.lua ...\n"
     "\n"
@@ -100,7 +120,9 @@ typedef struct cli_opts {
     bool no_progress;
     bool force;
     bool restart;
+    bool json;
     const char *output;
+    const char *state, *run, *status, *table, *since;
 } cli_opts;
 
 static bool file_exists(const char *path)
@@ -239,9 +261,16 @@ static int run_lua(const cli_opts *o)
     lua_setfield(L, -2, "force");
     lua_pushboolean(L, o->restart);
     lua_setfield(L, -2, "restart");
-    if (o->output) {
-        lua_pushstring(L, o->output);
-        lua_setfield(L, -2, "output");
+    lua_pushboolean(L, o->json);
+    lua_setfield(L, -2, "json");
+    const char *strings[][2] = {{"output", o->output}, {"state", o->state},
+                                {"run", o->run}, {"status", o->status},
+                                {"table", o->table}, {"since", o->since}};
+    for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
+        if (strings[i][1]) {
+            lua_pushstring(L, strings[i][1]);
+            lua_setfield(L, -2, strings[i][0]);
+        }
     }
     if (lua_pcall(L, 3, 1, handler) != 0)
         goto report;
@@ -278,10 +307,15 @@ static const char *help_for(const char *cmd)
         return test_help;
     if (strcmp(cmd, "plan") == 0)
         return plan_help;
+    if (strcmp(cmd, "status") == 0)
+        return status_help;
     return NULL;
 }
 
-enum { OPT_LOG_LEVEL = 256, OPT_STOP_ON_ERROR, OPT_NO_PROGRESS, OPT_FORCE, OPT_RESTART };
+enum {
+    OPT_LOG_LEVEL = 256, OPT_STOP_ON_ERROR, OPT_NO_PROGRESS, OPT_FORCE, OPT_RESTART,
+    OPT_JSON, OPT_STATE, OPT_RUN, OPT_STATUS, OPT_TABLE, OPT_SINCE,
+};
 
 static const struct option long_opts[] = {
     {"help", no_argument, NULL, 'h'},
@@ -293,6 +327,12 @@ static const struct option long_opts[] = {
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
     {"force", no_argument, NULL, OPT_FORCE},
     {"restart", no_argument, NULL, OPT_RESTART},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"state", required_argument, NULL, OPT_STATE},
+    {"run", required_argument, NULL, OPT_RUN},
+    {"status", required_argument, NULL, OPT_STATUS},
+    {"table", required_argument, NULL, OPT_TABLE},
+    {"since", required_argument, NULL, OPT_SINCE},
     {"output", required_argument, NULL, 'o'},
     {NULL, 0, NULL, 0},
 };
@@ -341,6 +381,24 @@ static int parse_options(int argc, char **argv, cli_opts *o)
         case OPT_RESTART:
             o->restart = true;
             break;
+        case OPT_JSON:
+            o->json = true;
+            break;
+        case OPT_STATE:
+            o->state = optarg;
+            break;
+        case OPT_RUN:
+            o->run = optarg;
+            break;
+        case OPT_STATUS:
+            o->status = optarg;
+            break;
+        case OPT_TABLE:
+            o->table = optarg;
+            break;
+        case OPT_SINCE:
+            o->since = optarg;
+            break;
         case 'o':
             o->output = optarg;
             break;
@@ -380,7 +438,7 @@ int main(int argc, char **argv)
         return MG_EXIT_OK;
     }
     if (strcmp(cmd, "run") == 0 || strcmp(cmd, "test") == 0 ||
-        strcmp(cmd, "plan") == 0) {
+        strcmp(cmd, "plan") == 0 || strcmp(cmd, "status") == 0) {
         o.command = cmd;
         pos++;
         npos--;
@@ -390,7 +448,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "migrate: unknown command '%s'\nTry 'migrate --help'.\n", cmd);
         return MG_EXIT_USAGE;
     }
-    if (npos < 1) {
+    if (npos < 1 && strcmp(o.command, "status") != 0) {
         fprintf(stderr, "migrate: %s needs a file\n\n%s", o.command, help_for(o.command));
         return MG_EXIT_USAGE;
     }

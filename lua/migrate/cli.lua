@@ -60,6 +60,13 @@ function M.plan(args, options)
   return require("migrate.planfile").write(args[1], params, options)
 end
 
+function M.status(args, options)
+  -- key=value arguments follow the recipe or plan, when one is given
+  local params = {}
+  if args[1] then params = parse_params(args) end
+  return require("migrate.status").main(args, params, options)
+end
+
 function M.test(args)
   local spec = require "migrate.spec"
   local failed = 0
