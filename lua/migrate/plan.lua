@@ -158,10 +158,11 @@ function M.copied(task)
   return out
 end
 
-function M.source_copy_sql(task)
+-- The source side's COPY; `range` (optional) is SQL selecting one chunk.
+function M.source_copy_sql(task, range)
   local cols = M.copied(task)
   local fmt = task.format
-  local plain = task.source.kind == "table" and not task.filter
+  local plain = task.source.kind == "table" and not task.filter and not range
   local select = {}
   for i, c in ipairs(cols) do
     if c.expr then plain = false end
@@ -172,7 +173,10 @@ function M.source_copy_sql(task)
       table.concat(select, ", "), fmt)
   end
   local from = (task.source.kind == "table" and "ONLY " or "") .. task.source.qualified
-  local where = task.filter and (" WHERE (" .. task.filter .. ")") or ""
+  local conds = {}
+  if task.filter then conds[#conds + 1] = "(" .. task.filter .. ")" end
+  if range then conds[#conds + 1] = range end
+  local where = #conds > 0 and (" WHERE " .. table.concat(conds, " AND ")) or ""
   return string.format("COPY (SELECT %s FROM %s%s) TO STDOUT (FORMAT %s)",
     table.concat(select, ", "), from, where, fmt)
 end
@@ -388,6 +392,17 @@ function M.identity_reset_sql(task)
   return out
 end
 
+-- The column a big table is cut into key ranges by: its primary key when
+-- that is one integer column, else nil.
+function M.chunk_key(entry)
+  local pk = entry.primary_key
+  if entry.kind ~= "table" or not pk or #pk.columns ~= 1 then return nil end
+  for _, c in ipairs(entry.columns) do
+    if c.name == pk.columns[1] and integer_type(c.type) then return c.name end
+  end
+  return nil
+end
+
 -- Build the task of one catalog entry; `target` comes from
 -- recipe.target_tables (names checked for collisions).
 function M.task(r, entry, target, ctx)
@@ -416,6 +431,7 @@ function M.task(r, entry, target, ctx)
     indexes = opts.indexes,
     foreign_keys = opts.foreign_keys,
     reset_sequences = opts.reset_sequences,
+    chunk_rows = opts.chunk_rows,
     notes = {},
   }
   task.key = key_columns(r, entry, opts, cols)

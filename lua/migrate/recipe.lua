@@ -595,8 +595,7 @@ local shared_fields = {
     {"indexes", C.boolean},
     {"foreign_keys", C.boolean},
     {"reset_sequences", C.boolean},
-    {"max_rejects", C.integer(0)},
-    {"batch_size", C.integer(1)},
+    {"chunk_rows", C.integer(1)},
 }
 
 -- A checker for the values of a map of names to non-empty strings.

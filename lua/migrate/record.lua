@@ -41,6 +41,17 @@ CREATE TABLE IF NOT EXISTS _migrate.steps (
   done_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (run_id, task, step),
   FOREIGN KEY (run_id, task) REFERENCES _migrate.tasks ON DELETE CASCADE
+);
+CREATE TABLE IF NOT EXISTS _migrate.chunks (
+  run_id  bigint NOT NULL,
+  task    text NOT NULL,
+  chunk   integer NOT NULL,
+  lo      numeric NOT NULL,
+  hi      numeric NOT NULL,
+  rows    bigint,
+  done_at timestamptz,
+  PRIMARY KEY (run_id, task, chunk),
+  FOREIGN KEY (run_id, task) REFERENCES _migrate.tasks ON DELETE CASCADE
 )]]
 
 -- What identifies "the same run again": the recipe or plan file and its
@@ -107,6 +118,32 @@ function M.mark(rec, task, step, rows)
     rec.run_id, task, step, rows)
   -- rec.done is what earlier attempts finished (read at open); this mark
   -- only counts once its transaction commits, which a resume will read.
+end
+
+-- The key ranges of a chunked task, as first planned (a resume must use
+-- the very same ranges): { {chunk, lo, hi, done, rows}, ... } in order,
+-- lo and hi as text (numeric, exact for any bigint).
+function M.chunks(rec, task)
+  return rec.conn:query([[
+    SELECT chunk, lo::text AS lo, hi::text AS hi, done_at IS NOT NULL AS done, rows
+      FROM _migrate.chunks WHERE run_id = $1 AND task = $2 ORDER BY chunk]],
+    rec.run_id, task)
+end
+
+-- Save the key ranges of a task (before its first chunk is copied).
+function M.save_chunks(rec, task, chunks)
+  for _, c in ipairs(chunks) do
+    rec.conn:query([[
+      INSERT INTO _migrate.chunks (run_id, task, chunk, lo, hi) VALUES ($1, $2, $3, $4, $5)]],
+      rec.run_id, task, c.chunk, c.lo, c.hi)
+  end
+end
+
+-- Mark a chunk done, INSIDE the transaction that copied its rows.
+function M.chunk_done(rec, task, chunk, rows)
+  rec.conn:query([[
+    UPDATE _migrate.chunks SET done_at = now(), rows = $4
+     WHERE run_id = $1 AND task = $2 AND chunk = $3]], rec.run_id, task, chunk, rows)
 end
 
 -- Task state: running (attempts + 1), succeeded, failed or skipped with

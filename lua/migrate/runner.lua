@@ -100,10 +100,10 @@ local function progress_printer(task, options)
   end
 end
 
-local function run_copy(ctx, task, target_sql, options)
+local function run_copy(ctx, task, source_sql, target_sql, options)
   local progress = progress_printer(task, options)
   local stats = copy.run {
-    source = ctx.source, source_sql = plan.source_copy_sql(task),
+    source = ctx.source, source_sql = source_sql,
     target = ctx.target, target_sql = target_sql,
     format = task.format, progress = progress,
   }
@@ -111,68 +111,134 @@ local function run_copy(ctx, task, target_sql, options)
   return stats
 end
 
--- Create, truncate or stage; copy; reset identities.  One transaction.
+-- The target table, made ready inside the transaction of the first rows:
+-- dropped and created, created, truncated or adopted as it is.  Returns
+-- true when that transaction may COPY with FREEZE.
+local function prepare_target(ctx, task, existing)
+  local dst = ctx.target
+  if existing and task.create == "recreate" then
+    dst:exec("DROP TABLE " .. task.target.qualified .. " CASCADE")
+    existing = nil
+  end
+  if existing then
+    adopt_existing(task, existing)
+    task.key_created = true -- the table is the user's; its keys stay as they are
+    if task.policy == "overwrite" then dst:exec("TRUNCATE " .. task.target.qualified) end
+  else
+    if task.create == "never" then
+      error(core.error { code = "target", side = "target", msg = string.format(
+        "target table %s does not exist (create = \"never\")", task.target_label) }, 0)
+    end
+    dst:exec("CREATE SCHEMA IF NOT EXISTS " .. pg.quote_ident(task.target.schema))
+    -- Upsert needs the key now; otherwise it is built after the data.
+    task.key_created = task.policy == "upsert"
+    dst:exec(plan.create_sql(task, task.key_created))
+    task.created = true
+    record.mark(ctx.record, task.label, "created")
+    if task.key_created then record.mark(ctx.record, task.label, "primary key") end
+  end
+  -- Created or truncated in this transaction: FREEZE is allowed.
+  return task.policy == "overwrite"
+end
+
+-- Copy one slice of the source (all of it, or one key range) into the
+-- target, inside the caller's transaction.  Upsert stages and merges.
+local function copy_slice(ctx, task, range, freeze, options)
+  local dst = ctx.target
+  if task.policy ~= "upsert" then
+    local stats = run_copy(ctx, task, plan.source_copy_sql(task, range),
+      plan.target_copy_sql(task, task.target.qualified, freeze), options)
+    return { rows = stats.rows, bytes = stats.bytes }
+  end
+  local stage = "pg_temp._migrate_stage"
+  local names = {}
+  for i, c in ipairs(plan.copied(task)) do names[i] = pg.quote_ident(c.target) end
+  dst:exec(string.format("CREATE TEMP TABLE _migrate_stage ON COMMIT DROP AS SELECT %s FROM %s WITH NO DATA",
+    table.concat(names, ", "), task.target.qualified))
+  local stats = run_copy(ctx, task, plan.source_copy_sql(task, range),
+    plan.target_copy_sql(task, stage, false), options)
+  -- The merge's hash joins want the matching keys in memory.
+  dst:exec("SET LOCAL work_mem = '256MB'")
+  local out = { rows = stats.rows, bytes = stats.bytes, inserted = 0, updated = 0 }
+  for _, step in ipairs(plan.merge_sql(task, stage)) do
+    local _, _, tag = dst:query(step.sql)
+    if step.counts then out[step.counts] = tonumber(tag:match("(%d+)$")) end
+  end
+  return out
+end
+
+-- The key ranges of a big table (saved in the record, so a resume uses
+-- the same ones), or nil to copy it in one piece.
+local function chunks_of(ctx, task)
+  local key = task.chunk_rows and plan.chunk_key(task.entry)
+  if not key then return nil end
+  local saved = record.chunks(ctx.record, task.label)
+  if #saved > 0 then return saved, key end
+  local estimate = task.entry.rows or 0
+  if estimate <= task.chunk_rows then return nil end
+  local n = math.ceil(estimate / task.chunk_rows)
+  local k = pg.quote_ident(key)
+  local chunks = ctx.source:query(string.format([[
+    WITH b AS (SELECT min(%s)::numeric AS lo, max(%s)::numeric AS hi FROM ONLY %s)
+    SELECT g + 1 AS chunk,
+           (lo + floor((hi - lo + 1) * g / $1))::text AS lo,
+           (lo + floor((hi - lo + 1) * (g + 1) / $1))::text AS hi
+      FROM b, generate_series(0, $1 - 1) AS g
+     WHERE b.lo IS NOT NULL
+     ORDER BY g]], k, k, task.source.qualified), n)
+  if #chunks < 2 then return nil end
+  record.save_chunks(ctx.record, task.label, chunks)
+  return chunks, key
+end
+
+-- Load a table: in one transaction, or chunk by chunk (key ranges), each
+-- chunk's rows committing with its done-mark.  The first transaction also
+-- creates or truncates the table; the last marks the table's data done.
 local function load_table(ctx, task, options)
   local dst = ctx.target
-  local result = {}
   local existing = catalog.table_columns(dst, task.target.schema, task.target.name)
-  in_transaction(dst, function()
-    local fresh = false
-    if existing and task.create == "recreate" then
-      dst:exec("DROP TABLE " .. task.target.qualified .. " CASCADE")
-      existing = nil
-    end
-    if existing then
-      adopt_existing(task, existing)
-      task.key_created = true -- the table is the user's; its keys stay as they are
+  local chunks, key = chunks_of(ctx, task)
+  local slices, started, total = {}, false, { rows = 0, bytes = 0, inserted = 0, updated = 0 }
+  for _, c in ipairs(chunks or { {} }) do
+    if c.done then
+      started = true -- an earlier attempt made the table and copied this chunk
+      total.rows = total.rows + (c.rows or 0)
     else
-      if task.create == "never" then
-        error(core.error { code = "target", side = "target", msg = string.format(
-          "target table %s does not exist (create = \"never\")", task.target_label) }, 0)
-      end
-      dst:exec("CREATE SCHEMA IF NOT EXISTS " .. pg.quote_ident(task.target.schema))
-      -- Upsert needs the key now; otherwise it is built after the data.
-      task.key_created = task.policy == "upsert"
-      dst:exec(plan.create_sql(task, task.key_created))
-      fresh = true
+      slices[#slices + 1] = c
     end
-    task.created = fresh
-    if fresh then record.mark(ctx.record, task.label, "created") end
-    if fresh and task.key_created then record.mark(ctx.record, task.label, "primary key") end
-
-    if task.policy == "upsert" then
-      local stage = "pg_temp._migrate_stage"
-      local names = {}
-      for i, c in ipairs(plan.copied(task)) do names[i] = pg.quote_ident(c.target) end
-      dst:exec(string.format("CREATE TEMP TABLE _migrate_stage ON COMMIT DROP AS SELECT %s FROM %s WITH NO DATA",
-        table.concat(names, ", "), task.target.qualified))
-      local stats = run_copy(ctx, task, plan.target_copy_sql(task, stage, false), options)
-      -- The merge's hash joins want the matching keys in memory.
-      dst:exec("SET LOCAL work_mem = '256MB'")
-      local counts = { inserted = 0, updated = 0 }
-      for _, step in ipairs(plan.merge_sql(task, stage)) do
-        local _, _, tag = dst:query(step.sql)
-        if step.counts then counts[step.counts] = tonumber(tag:match("(%d+)$")) end
-      end
-      result.rows = stats.rows
-      result.bytes = stats.bytes
-      result.remark = string.format("%s inserted, %s updated, %s unchanged",
-        report.thousands(counts.inserted), report.thousands(counts.updated),
-        report.thousands(stats.rows - counts.inserted - counts.updated))
-    else
-      if task.policy == "overwrite" and not fresh then
-        dst:exec("TRUNCATE " .. task.target.qualified)
-      end
-      -- Created or truncated in this transaction: FREEZE is allowed.
-      local freeze = task.policy == "overwrite"
-      local stats = run_copy(ctx, task, plan.target_copy_sql(task, task.target.qualified, freeze), options)
-      result.rows = stats.rows
-      result.bytes = stats.bytes
+  end
+  if started then
+    task.created = record.done(ctx.record, task.label, "created") ~= nil
+    if existing and not task.created then adopt_existing(task, existing) end
+  end
+  for i, c in ipairs(slices) do
+    local range
+    if c.chunk then
+      local k = pg.quote_ident(key)
+      range = string.format("%s >= %s AND %s < %s", k, c.lo, k, c.hi)
+      log("info", "%s: chunk %d of %d", task.target_label, c.chunk, #chunks)
     end
-    -- The rows and their done-mark commit together, or neither does.
-    record.mark(ctx.record, task.label, "data", result.rows)
-  end)
-  return result
+    in_transaction(dst, function()
+      local freeze = false
+      if not started then freeze = prepare_target(ctx, task, existing) end
+      local r = copy_slice(ctx, task, range, freeze, options)
+      if c.chunk then record.chunk_done(ctx.record, task.label, c.chunk, r.rows) end
+      for k2, v in pairs(r) do total[k2] = (total[k2] or 0) + v end
+      -- The rows and their done-mark commit together, or neither does.
+      if i == #slices then record.mark(ctx.record, task.label, "data", total.rows) end
+    end)
+    started = true
+  end
+  if task.policy == "upsert" then
+    total.remark = string.format("%s inserted, %s updated, %s unchanged",
+      report.thousands(total.inserted), report.thousands(total.updated),
+      report.thousands(total.rows - total.inserted - total.updated))
+  end
+  if chunks then
+    local note = string.format("%d chunks by %s", #chunks, key)
+    total.remark = total.remark and (total.remark .. "; " .. note) or note
+  end
+  return total
 end
 
 -- A hook is recipe code: its failure is a recipe error naming the hook

@@ -21,7 +21,8 @@ INSERT INTO nokey SELECT i % 1000, 'row ' || i FROM generate_series(1, 200000) i
 INSERT INTO small SELECT i, 'label ' || i FROM generate_series(1, 1000) i;
 INSERT INTO u SELECT i, 'fresh ' || i FROM generate_series(1, 100000) i;
 CREATE INDEX big1_v ON big1 (v);
-CREATE INDEX big2_lower_note ON big2 (lower(note)) WHERE note <> '';"
+CREATE INDEX big2_lower_note ON big2 (lower(note)) WHERE note <> '';
+ANALYZE;"
 # The target keeps its own u (upsert): half the keys, stale.
 reset_target() {
     sql "$DST" "DROP SCHEMA IF EXISTS _migrate CASCADE;
@@ -102,6 +103,35 @@ kill_sequence 0.25 0.45 0.65 0.85 1.05 1.3 1.7 2.5 4.0 6.0
 check_result "sequence 2"
 echo "# $kills attempts killed with kill -9"
 check_eq "at least 10 attempts killed mid-way" "yes" "$([ "$kills" -ge 10 ] && echo yes)"
+
+section "sequence 3: chunked tables resume from their last finished chunk"
+chunked=$IT_TMP/chunked.lua
+sed 's/create = "recreate", policy = "overwrite",/create = "recreate", policy = "overwrite", chunk_rows = 40000,/' "$recipe" >"$chunked"
+args=("$chunked" source="dbname=$SRC" target="dbname=$DST")
+reset_target
+mid_table=0
+for delay in 0.3 0.45 0.6 0.75 0.9 1.05 1.2 1.4 1.7 2.0 3.0 5.0; do
+    "$MIGRATE" --no-progress "${args[@]}" >"$IT_TMP/attempt.out" 2>&1 &
+    pid=$!
+    sleep "$delay"
+    if ! kill -9 "$pid" 2>/dev/null; then
+        wait "$pid"
+        finished=$?
+        break
+    fi
+    wait "$pid" 2>/dev/null
+    kills=$((kills + 1))
+    first=$(grep -oE 'big[12]: chunk [0-9]+ of [0-9]+' "$IT_TMP/attempt.out" | head -1)
+    echo "# kill -9 after ${delay}s; this attempt began at: ${first:-no chunk}"
+    case $first in *"chunk 1 of"*|"") ;; *) mid_table=$((mid_table + 1)) ;; esac
+done
+check_result "sequence 3"
+check_eq "sequence 3: chunks (key ranges), each done once" "big1:8:8:300000 big2:8:8:300000 u:3:3:100000" \
+    "$(sql "$DST" "SELECT string_agg(s, ' ' ORDER BY s) FROM (
+        SELECT replace(task, 'public.', '') || ':' || count(*) || ':' || count(done_at) || ':' || sum(rows) AS s
+          FROM _migrate.chunks GROUP BY task) x")"
+check_eq "sequence 3: some attempt resumed in the middle of a table" "yes" \
+    "$([ "$mid_table" -ge 1 ] && echo yes)"
 
 section "a finished run is not resumed: running again starts a new run"
 it_run "${args[@]}"

@@ -215,7 +215,7 @@ describe("recipe validation in place", function()
     end)
 
     it("lists the options when no close name exists", function()
-        raises(function() m.recipe(minimal({zzzzzz = 1})) end, "unknown option 'zzzzzz' (options: batch_size,", true)
+        raises(function() m.recipe(minimal({zzzzzz = 1})) end, "unknown option 'zzzzzz' (options: chunk_rows,", true)
     end)
 
     it("checks every documented option's type", function()
@@ -234,8 +234,8 @@ describe("recipe validation in place", function()
             {{conflict = "replace"}, "option 'conflict' expects one of \"error\", \"update\", \"skip\", got \"replace\""},
             {{policy = 1}, "got number"},
             {{indexes = 0}, "option 'indexes' expects true or false, got number"},
-            {{max_rejects = -1}, "option 'max_rejects' expects a whole number >= 0, got number -1"},
-            {{batch_size = 1.5}, "option 'batch_size' expects a whole number >= 1, got number 1.5"},
+            {{chunk_rows = 0}, "option 'chunk_rows' expects a whole number >= 1, got number 0"},
+            {{chunk_rows = 1.5}, "option 'chunk_rows' expects a whole number >= 1, got number 1.5"},
             {{params = "x"}, "option 'params' expects a map of parameter names to values, got string"},
             {{hooks = {before_rnu = print}}, "unknown option 'before_rnu' in hooks (did you mean 'before_run'?)"},
             {{hooks = {after_run = "x"}}, "option 'after_run' in hooks expects a function, got string"},
