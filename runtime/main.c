@@ -32,6 +32,7 @@ static const char *usage_text =
     "  run PLAN.yaml [key=value ...]   run a plan written by migrate plan\n"
     "  plan RECIPE.lua [-o FILE]       resolve a recipe against the live source\n"
     "                                  into a YAML plan to review and edit\n"
+    "  verify RECIPE.lua|PLAN.yaml     counts and checksums, source vs target\n"
     "  status [RECIPE|PLAN] [--state URL]  the migration record: tasks,\n"
     "                                  status, rows, time, failure reasons\n"
     "  test SPEC.lua ...               run Lua spec files inside migrate (TAP)\n"
@@ -105,6 +106,16 @@ static const char *status_help =
     "      --table GLOB      only tasks whose source or target matches\n"
     "      --since TIME      only tasks active since TIME (a timestamp)\n"
     "      --json            JSON instead of a table\n";
+
+static const char *verify_help =
+    "usage: migrate verify RECIPE.lua|PLAN.yaml [key=value ...]\n"
+    "\n"
+    "Prove the target holds what the source has: per table, row counts and\n"
+    "an order-independent checksum of the copied columns on both sides (the\n"
+    "source's values as the target sees them: renames, casts and added\n"
+    "columns applied; both sessions in UTC). A table with a one-column\n"
+    "integer key is compared in key ranges, and the keys of differing rows\n"
+    "are named. Exit code 0 when every table matches, 1 otherwise.\n";
 
 static const char *test_help =
     "usage: migrate test SPEC.lua ...\n"
@@ -309,6 +320,8 @@ static const char *help_for(const char *cmd)
         return plan_help;
     if (strcmp(cmd, "status") == 0)
         return status_help;
+    if (strcmp(cmd, "verify") == 0)
+        return verify_help;
     return NULL;
 }
 
@@ -438,7 +451,8 @@ int main(int argc, char **argv)
         return MG_EXIT_OK;
     }
     if (strcmp(cmd, "run") == 0 || strcmp(cmd, "test") == 0 ||
-        strcmp(cmd, "plan") == 0 || strcmp(cmd, "status") == 0) {
+        strcmp(cmd, "plan") == 0 || strcmp(cmd, "status") == 0 ||
+        strcmp(cmd, "verify") == 0) {
         o.command = cmd;
         pos++;
         npos--;

@@ -60,6 +60,18 @@ function M.plan(args, options)
   return require("migrate.planfile").write(args[1], params, options)
 end
 
+function M.verify(args, options)
+  local params = parse_params(args)
+  local ctx, tasks
+  if args[1]:match("%.ya?ml$") then
+    ctx, tasks = require("migrate.planfile").load(args[1], params, options)
+  else
+    local recipe = require "migrate.recipe"
+    ctx, tasks = require("migrate.runner").prepare(recipe.load(args[1], params))
+  end
+  return require("migrate.verify").run(ctx, tasks)
+end
+
 function M.status(args, options)
   -- key=value arguments follow the recipe or plan, when one is given
   local params = {}

@@ -284,8 +284,9 @@ local function settings(st, doc, params)
   return r
 end
 
--- `migrate run plan.yaml`: returns the exit code.
-function M.run(path, params, options)
+-- Read a plan and check it against the live source: the run context and
+-- the tasks, ready for runner.execute (or verify).
+function M.load(path, params, options)
   local ok, doc, lines = pcall(yaml.decode_file, path)
   if not ok then
     -- A plan that does not parse is wrong like a recipe that does not.
@@ -331,6 +332,12 @@ function M.run(path, params, options)
     for _, p in ipairs(problems) do core.log("warn", "plan", p .. " (--force)") end
   end
   ctx.run_key = record.run_key(runner.absolute(path), r.params)
+  return ctx, tasks
+end
+
+-- `migrate run plan.yaml`: returns the exit code.
+function M.run(path, params, options)
+  local ctx, tasks = M.load(path, params, options)
   return runner.execute(ctx, tasks, options)
 end
 

@@ -1,0 +1,170 @@
+-- migrate.verify: prove the target holds what the source has.
+--
+--   migrate verify RECIPE.lua|PLAN.yaml [key=value ...]
+--
+-- Per table, on both sides: the row count and an order-independent
+-- checksum of the copied columns (the sum of each row's md5, read as a
+-- 64-bit number), computed by each server over the same text: the source's
+-- columns as the target sees them (casts and added expressions applied),
+-- both sessions in UTC with exact float output.  A table with a one-column
+-- integer key is compared in key ranges; a range that differs is read key
+-- by key to name the keys whose rows differ.
+local core = require "migrate.core"
+local pg = require "migrate.pg"
+local plan = require "migrate.plan"
+local report = require "migrate.report"
+
+local M = {}
+
+local BUCKETS = 16     -- key ranges compared per table
+local MAX_KEYS = 10    -- differing keys named per table
+
+local qi = pg.quote_ident
+
+-- The row text of the copied source columns: source side and target
+-- side.  Added columns are left out: their values were computed at load
+-- time (now(), a sequence ...) and would not compute the same again.
+local function row_exprs(task)
+  local src, dst = {}, {}
+  for _, c in ipairs(plan.copied(task)) do
+    if c.source then
+      src[#src + 1] = c.expr or qi(c.source)
+      dst[#dst + 1] = qi(c.target)
+    end
+  end
+  return "ROW(" .. table.concat(src, ", ") .. ")::text", "ROW(" .. table.concat(dst, ", ") .. ")::text"
+end
+
+local HASH = "('x' || substr(md5(%s), 1, 16))::bit(64)::bigint"
+
+-- count, checksum per bucket of `key` on one side.
+local function buckets(conn, from, where, row, key, lo, hi)
+  local bucket = key and string.format("floor((%s::numeric - %s) * %d / (%s - %s + 1))::int",
+    key, lo, BUCKETS, hi, lo) or "0"
+  local rows = conn:query(string.format([[
+    SELECT %s AS b, count(*) AS n, sum(%s::numeric)::text AS h
+      FROM %s%s GROUP BY 1]], bucket, string.format(HASH, row), from, where))
+  local out = {}
+  for _, r in ipairs(rows) do out[r.b] = r end
+  return out
+end
+
+-- key -> row hash, for the keys of one bucket on one side.
+local function keyed(conn, from, where, row, key, lo, hi, b)
+  local cond = string.format("floor((%s::numeric - %s) * %d / (%s - %s + 1))::int = %d",
+    key, lo, BUCKETS, hi, lo, b)
+  local out = {}
+  for _, r in ipairs(conn:query(string.format("SELECT %s::text AS k, md5(%s) AS h FROM %s WHERE %s%s",
+      key, row, from, cond, where ~= "" and (" AND " .. where:gsub("^ WHERE ", "")) or ""))) do
+    out[r.k] = r.h
+  end
+  return out
+end
+
+local function differing_keys(ctx, task, s, d, b)
+  local a = keyed(ctx.source, s.from, s.where, s.row, s.key, s.lo, s.hi, b)
+  local z = keyed(ctx.target, d.from, "", d.row, d.key, s.lo, s.hi, b)
+  local keys = {}
+  for k, h in pairs(a) do if z[k] ~= h then keys[#keys + 1] = k end end
+  for k in pairs(z) do if a[k] == nil then keys[#keys + 1] = k end end
+  table.sort(keys, function(x, y) return tonumber(x) < tonumber(y) end)
+  return keys
+end
+
+-- Verify one task: a result row for the report.
+function M.task(ctx, task)
+  local res = { source = task.label, target = task.target_label }
+  local srow, drow = row_exprs(task)
+  local from = (task.source.kind == "table" and "ONLY " or "") .. task.source.qualified
+  local s = { from = from, row = srow, where = task.filter and (" WHERE (" .. task.filter .. ")") or "" }
+  local d = { from = task.target.qualified, row = drow }
+  local key = plan.chunk_key(task.entry)
+  if key then
+    for _, c in ipairs(task.columns) do
+      if c.source == key then d.key = qi(c.target) end
+    end
+    s.key = d.key and qi(key) or nil
+  end
+  if s.key then
+    local mm = ctx.source:query(string.format("SELECT min(%s)::text AS lo, max(%s)::text AS hi FROM %s%s",
+      s.key, s.key, from, s.where))[1]
+    local tm = ctx.target:query(string.format("SELECT min(%s)::text AS lo, max(%s)::text AS hi FROM %s",
+      d.key, d.key, d.from))[1]
+    -- one key space for both sides, so buckets line up
+    local lo = { mm.lo, tm.lo }
+    local hi = { mm.hi, tm.hi }
+    table.sort(lo, function(x, y) return tonumber(x) < tonumber(y) end)
+    table.sort(hi, function(x, y) return tonumber(x) > tonumber(y) end)
+    s.lo, s.hi = lo[1], hi[1]
+    if not s.lo then s.key, d.key = nil, nil end
+  end
+  local a = buckets(ctx.source, s.from, s.where, s.row, s.key, s.lo, s.hi)
+  local z = buckets(ctx.target, d.from, "", d.row, d.key, s.lo, s.hi)
+  local n_src, n_dst, bad = 0, 0, {}
+  local seen = {}
+  for b, r in pairs(a) do n_src = n_src + r.n; seen[b] = true end
+  for b, r in pairs(z) do n_dst = n_dst + r.n; seen[b] = true end
+  for b in pairs(seen) do
+    local x, y = a[b], z[b]
+    if not x or not y or x.n ~= y.n or x.h ~= y.h then bad[#bad + 1] = b end
+  end
+  table.sort(bad)
+  res.rows_source, res.rows_target = n_src, n_dst
+  if #bad == 0 then
+    res.status = "match"
+    return res
+  end
+  res.status = "different"
+  local why = {}
+  if n_src ~= n_dst then
+    why[#why + 1] = string.format("%s rows in the source, %s in the target",
+      report.thousands(n_src), report.thousands(n_dst))
+  end
+  if s.key then
+    local keys = {}
+    for _, b in ipairs(bad) do
+      for _, k in ipairs(differing_keys(ctx, task, s, d, b)) do
+        if #keys < MAX_KEYS then keys[#keys + 1] = k end
+      end
+    end
+    why[#why + 1] = string.format("%d of %d key ranges differ; %s = %s%s", #bad, BUCKETS,
+      plan.chunk_key(task.entry), table.concat(keys, ", "), #keys == MAX_KEYS and ", ..." or "")
+  else
+    why[#why + 1] = "the checksums differ (no integer key to name the rows)"
+  end
+  if task.policy ~= "overwrite" then
+    why[#why + 1] = "policy " .. task.policy .. ": the target may hold rows the source does not"
+  end
+  res.remark = table.concat(why, "; ")
+  return res
+end
+
+-- Verify every task; print the report; exit 0 when every table matches.
+function M.run(ctx, tasks)
+  for _, conn in ipairs { ctx.source, ctx.target } do
+    conn:exec("SET TimeZone = 'UTC'; SET extra_float_digits = 3")
+  end
+  local rows, code = {}, core.exit.ok
+  for _, task in ipairs(tasks) do
+    local ok, res = pcall(M.task, ctx, task)
+    if not ok then
+      res = { source = task.label, target = task.target_label, status = "failed",
+              remark = tostring(res) }
+    end
+    if res.status ~= "match" then code = core.exit.tasks_failed end
+    rows[#rows + 1] = {
+      res.source, res.target,
+      res.rows_source and report.thousands(res.rows_source) or "",
+      res.rows_target and report.thousands(res.rows_target) or "",
+      res.status, res.remark or "",
+    }
+  end
+  ctx.source:close()
+  ctx.target:close()
+  local lines = report.table({ "source table", "target table", "source rows", "target rows",
+    "status", "remark" }, rows, { [3] = true, [4] = true })
+  io.stdout:write(table.concat(lines, "\n"), "\n")
+  return code
+end
+
+return M
