@@ -33,6 +33,7 @@ static const char *usage_text =
     "  plan RECIPE.lua [-o FILE]       resolve a recipe against the live source\n"
     "                                  into a YAML plan to review and edit\n"
     "  verify RECIPE.lua|PLAN.yaml     counts and checksums, source vs target\n"
+    "  clean RECIPE.lua|PLAN.yaml      drop what its latest run created, to retry\n"
     "  status [RECIPE|PLAN] [--state URL]  the migration record: tasks,\n"
     "                                  status, rows, time, failure reasons\n"
     "  test SPEC.lua ...               run Lua spec files inside migrate (TAP)\n"
@@ -117,6 +118,15 @@ static const char *verify_help =
     "integer key is compared in key ranges, and the keys of differing rows\n"
     "are named. Exit code 0 when every table matches, 1 otherwise.\n";
 
+static const char *clean_help =
+    "usage: migrate clean RECIPE.lua|PLAN.yaml [key=value ...] [--yes]\n"
+    "\n"
+    "Drop the target tables that the latest run of this recipe or plan\n"
+    "created (never a table it found there: one it merged into or appended\n"
+    "to stays) and delete that run from the record, in one transaction, so\n"
+    "the migration can be retried from nothing. Asks on a terminal;\n"
+    "elsewhere it needs --yes.\n";
+
 static const char *test_help =
     "usage: migrate test SPEC.lua ...\n"
     "\n"
@@ -132,6 +142,7 @@ typedef struct cli_opts {
     bool force;
     bool restart;
     bool json;
+    bool yes;
     const char *output;
     const char *state, *run, *status, *table, *since;
 } cli_opts;
@@ -274,6 +285,8 @@ static int run_lua(const cli_opts *o)
     lua_setfield(L, -2, "restart");
     lua_pushboolean(L, o->json);
     lua_setfield(L, -2, "json");
+    lua_pushboolean(L, o->yes);
+    lua_setfield(L, -2, "yes");
     const char *strings[][2] = {{"output", o->output}, {"state", o->state},
                                 {"run", o->run}, {"status", o->status},
                                 {"table", o->table}, {"since", o->since}};
@@ -322,12 +335,14 @@ static const char *help_for(const char *cmd)
         return status_help;
     if (strcmp(cmd, "verify") == 0)
         return verify_help;
+    if (strcmp(cmd, "clean") == 0)
+        return clean_help;
     return NULL;
 }
 
 enum {
     OPT_LOG_LEVEL = 256, OPT_STOP_ON_ERROR, OPT_NO_PROGRESS, OPT_FORCE, OPT_RESTART,
-    OPT_JSON, OPT_STATE, OPT_RUN, OPT_STATUS, OPT_TABLE, OPT_SINCE,
+    OPT_JSON, OPT_YES, OPT_STATE, OPT_RUN, OPT_STATUS, OPT_TABLE, OPT_SINCE,
 };
 
 static const struct option long_opts[] = {
@@ -341,6 +356,7 @@ static const struct option long_opts[] = {
     {"force", no_argument, NULL, OPT_FORCE},
     {"restart", no_argument, NULL, OPT_RESTART},
     {"json", no_argument, NULL, OPT_JSON},
+    {"yes", no_argument, NULL, OPT_YES},
     {"state", required_argument, NULL, OPT_STATE},
     {"run", required_argument, NULL, OPT_RUN},
     {"status", required_argument, NULL, OPT_STATUS},
@@ -397,6 +413,9 @@ static int parse_options(int argc, char **argv, cli_opts *o)
         case OPT_JSON:
             o->json = true;
             break;
+        case OPT_YES:
+            o->yes = true;
+            break;
         case OPT_STATE:
             o->state = optarg;
             break;
@@ -452,7 +471,7 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "run") == 0 || strcmp(cmd, "test") == 0 ||
         strcmp(cmd, "plan") == 0 || strcmp(cmd, "status") == 0 ||
-        strcmp(cmd, "verify") == 0) {
+        strcmp(cmd, "verify") == 0 || strcmp(cmd, "clean") == 0) {
         o.command = cmd;
         pos++;
         npos--;

@@ -72,6 +72,11 @@ function M.verify(args, options)
   return require("migrate.verify").run(ctx, tasks)
 end
 
+function M.clean(args, options)
+  local params = parse_params(args)
+  return require("migrate.clean").main(args[1], params, options)
+end
+
 function M.status(args, options)
   -- key=value arguments follow the recipe or plan, when one is given
   local params = {}

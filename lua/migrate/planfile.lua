@@ -286,7 +286,10 @@ end
 
 -- Read a plan and check it against the live source: the run context and
 -- the tasks, ready for runner.execute (or verify).
-function M.load(path, params, options)
+-- Read a plan file without connecting: the document, the reading state
+-- (file, lines) and its recipe-like settings (connections, parameters,
+-- run_key).
+function M.read(path, params)
   local ok, doc, lines = pcall(yaml.decode_file, path)
   if not ok then
     -- A plan that does not parse is wrong like a recipe that does not.
@@ -300,6 +303,13 @@ function M.load(path, params, options)
       "): make one with `migrate plan RECIPE.lua -o " .. path .. "`")
   end
   local r = settings(st, doc, params)
+  r.run_key = record.run_key(runner.absolute(path), r.params)
+  return doc, st, r
+end
+
+function M.load(path, params, options)
+  local doc, st, r = M.read(path, params)
+  local lines = st.lines
   local ctx, entries = runner.open(r)
   local by_key = {}
   for _, e in ipairs(entries) do by_key[e.schema .. "." .. e.name] = e end
@@ -331,7 +341,7 @@ function M.load(path, params, options)
     end
     for _, p in ipairs(problems) do core.log("warn", "plan", p .. " (--force)") end
   end
-  ctx.run_key = record.run_key(runner.absolute(path), r.params)
+  ctx.run_key = r.run_key
   return ctx, tasks
 end
 

@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS _migrate.tasks (
   run_id      bigint NOT NULL REFERENCES _migrate.runs ON DELETE CASCADE,
   task        text NOT NULL,
   target      text NOT NULL,
+  target_sql  text NOT NULL,
   status      text NOT NULL DEFAULT 'waiting',
   rows        bigint,
   seconds     double precision,
@@ -102,12 +103,14 @@ function M.done(rec, task, step)
   return rec.done[task] and rec.done[task][step]
 end
 
--- Register a task (idempotent).
-function M.task(rec, task, target)
+-- Register a task (idempotent): its label, its target as shown and as
+-- SQL (quoted: what clean drops).
+function M.task(rec, task, target, target_sql)
   rec.conn:query([[
-    INSERT INTO _migrate.tasks (run_id, task, target) VALUES ($1, $2, $3)
-    ON CONFLICT (run_id, task) DO UPDATE SET target = EXCLUDED.target]],
-    rec.run_id, task, target)
+    INSERT INTO _migrate.tasks (run_id, task, target, target_sql) VALUES ($1, $2, $3, $4)
+    ON CONFLICT (run_id, task) DO UPDATE
+      SET target = EXCLUDED.target, target_sql = EXCLUDED.target_sql]],
+    rec.run_id, task, target, target_sql)
 end
 
 -- Mark a step done.  Call it INSIDE the transaction that did the step's

@@ -41,7 +41,7 @@ local function with_table(err, label)
   return err
 end
 
--- Open the source or target named by the recipe.
+-- Open the source or target named by the recipe (or plan settings).
 local function connect(r, field, side)
   local str = template.expand(r[field], r.params or {})
   if str:match("^odbc:") or str:match("^https?://") then
@@ -51,6 +51,8 @@ local function connect(r, field, side)
   end
   return pg.connect(str, side)
 end
+
+M.connect = connect
 
 -- Run fn inside BEGIN/COMMIT on conn; roll back and re-raise on error.
 local function in_transaction(conn, fn)
@@ -392,7 +394,9 @@ function M.execute(ctx, tasks, options)
   if rec.resumed then
     log("info", "resuming run %d (--restart starts over)", rec.run_id)
   end
-  for _, task in ipairs(tasks) do record.task(rec, task.label, task.target_label) end
+  for _, task in ipairs(tasks) do
+    record.task(rec, task.label, task.target_label, task.target.qualified)
+  end
   log("info", "%d tables selected from %s", #tasks, ctx.source:display())
   call_hook(ctx, "before_run")
 
@@ -452,10 +456,14 @@ function M.prepare(r)
 end
 
 -- Run a loaded recipe; returns the exit code.
+-- What the record knows a recipe's runs by (see record.run_key).
+function M.run_key(r)
+  return record.run_key(M.absolute(recipe.origin(r) or "recipe"), r.params)
+end
+
 function M.run(r, options)
   local ctx, tasks = M.prepare(r)
-  local file = recipe.origin(r) or "recipe"
-  ctx.run_key = record.run_key(M.absolute(file), r.params)
+  ctx.run_key = M.run_key(r)
   return M.execute(ctx, tasks, options)
 end
 

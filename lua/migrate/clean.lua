@@ -1,0 +1,75 @@
+-- migrate.clean: undo what a run created, so the migration can be retried
+-- from nothing.
+--
+--   migrate clean RECIPE.lua|PLAN.yaml [key=value ...] [--yes]
+--
+-- Drops the target tables the latest run of this recipe or plan created
+-- (the record says which: a table it found and merged into, or appended
+-- to, is never dropped) and deletes that run from the record.  Asks on a
+-- terminal; elsewhere it needs --yes.
+local core = require "migrate.core"
+local errors = require "migrate.errors"
+local report = require "migrate.report"
+
+local M = {}
+
+-- The recipe-like settings and run key of a recipe or a plan file.
+local function settings(path, params)
+  if path:match("%.ya?ml$") then
+    local _, _, r = require("migrate.planfile").read(path, params)
+    return r, r.run_key
+  end
+  local r = require("migrate.recipe").load(path, params)
+  return r, require("migrate.runner").run_key(r)
+end
+
+local function confirm(run_id, tables, options)
+  if options.yes then return true end
+  if not core.isatty(0) then
+    errors.raise("usage", "clean drops tables: give --yes when not on a terminal")
+  end
+  io.stderr:write(string.format("Drop %d table(s) created by run %d and delete the run from the record? [y/N] ",
+    #tables, run_id))
+  local answer = io.stdin:read("*l") or ""
+  return answer:match("^[yY]") ~= nil
+end
+
+function M.main(path, params, options)
+  local r, run_key = settings(path, params)
+  local conn = require("migrate.runner").connect(r, "target", "target")
+  local has = conn:query("SELECT to_regclass('_migrate.runs') IS NOT NULL AS yes")[1].yes
+  local run = has and conn:query([[
+    SELECT run_id FROM _migrate.runs WHERE run_key = $1 ORDER BY run_id DESC LIMIT 1]], run_key)[1]
+  if not run then
+    io.stderr:write("migrate: nothing to clean: no run of ", path, " in the record of ",
+      conn:display(), "\n")
+    conn:close()
+    return core.exit.ok
+  end
+  local created = conn:query([[
+    SELECT t.target, t.target_sql FROM _migrate.tasks t
+      JOIN _migrate.steps s ON s.run_id = t.run_id AND s.task = t.task AND s.step = 'created'
+     WHERE t.run_id = $1 ORDER BY t.target]], run.run_id)
+  local names = {}
+  for i, c in ipairs(created) do names[i] = c.target end
+  io.stdout:write(string.format("run %d created %d table(s)%s\n", run.run_id, #names,
+    #names > 0 and (": " .. table.concat(names, ", ")) or ""))
+  if not confirm(run.run_id, names, options) then
+    io.stdout:write("nothing dropped\n")
+    conn:close()
+    return core.exit.ok
+  end
+  -- One transaction: the tables and the record go together, or not at all.
+  conn:exec("BEGIN")
+  for _, c in ipairs(created) do
+    conn:exec("DROP TABLE IF EXISTS " .. c.target_sql .. " CASCADE")
+  end
+  conn:query("DELETE FROM _migrate.runs WHERE run_id = $1", run.run_id)
+  conn:exec("COMMIT")
+  conn:close()
+  io.stdout:write(string.format("dropped %s table(s); run %d deleted from the record\n",
+    report.thousands(#names), run.run_id))
+  return core.exit.ok
+end
+
+return M
