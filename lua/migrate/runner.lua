@@ -273,6 +273,8 @@ local function run_task(ctx, task, options)
   end
   record.set_status(rec, task.label, "running")
   local t0 = core.now()
+  -- A failed or cancelled read must not abort the run's source snapshot.
+  ctx.source:exec("SAVEPOINT migrate_table")
   local ok, err = pcall(function()
     if call_hook(ctx, "before_table", task) == false then
       res.status, res.remark = "skipped", "skipped by the before_table hook"
@@ -285,6 +287,10 @@ local function run_task(ctx, task, options)
     call_hook(ctx, "after_table", task, res)
   end)
   res.seconds = core.now() - t0
+  if ctx.source:alive() then
+    pcall(ctx.source.exec, ctx.source, ok and "RELEASE SAVEPOINT migrate_table"
+      or "ROLLBACK TO SAVEPOINT migrate_table")
+  end
   if not ok then
     err = with_table(err, task.label)
     res.status = is_interruption(err) and "interrupted" or "failed"
@@ -376,9 +382,14 @@ function M.open(r)
   ctx.log = function(msg) core.log("info", "recipe", tostring(msg)) end
   ctx.source = connect(r, "source", "source")
   ctx.target = connect(r, "target", "target")
-  ctx.source:exec("SET search_path = pg_catalog")
+  -- One snapshot for the whole run: every table and chunk is read as the
+  -- source was at this instant, so rows and foreign keys agree even while
+  -- the source is being written (as pg_dump does).  The catalog is read
+  -- in it too.
+  ctx.source:exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+  ctx.source:exec("SET LOCAL search_path = pg_catalog")
   local entries = catalog.load(ctx.source)
-  ctx.source:exec("RESET search_path")
+  ctx.source:exec("SET LOCAL search_path TO DEFAULT")
   return ctx, entries
 end
 
