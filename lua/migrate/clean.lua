@@ -13,16 +13,6 @@ local report = require "migrate.report"
 
 local M = {}
 
--- The recipe-like settings and run key of a recipe or a plan file.
-local function settings(path, params)
-  if path:match("%.ya?ml$") then
-    local _, _, r = require("migrate.planfile").read(path, params)
-    return r, r.run_key
-  end
-  local r = require("migrate.recipe").load(path, params)
-  return r, require("migrate.runner").run_key(r)
-end
-
 local function confirm(run_id, tables, options)
   if options.yes then return true end
   if not core.isatty(0) then
@@ -35,8 +25,9 @@ local function confirm(run_id, tables, options)
 end
 
 function M.main(path, params, options)
-  local r, run_key = settings(path, params)
-  local conn = require("migrate.runner").connect(r, "target", "target")
+  local runner = require "migrate.runner"
+  local r, run_key = runner.settings_of(path, params)
+  local conn = runner.connect(r, "target", "target")
   local has = conn:query("SELECT to_regclass('_migrate.runs') IS NOT NULL AS yes")[1].yes
   local run = has and conn:query([[
     SELECT run_id FROM _migrate.runs WHERE run_key = $1 ORDER BY run_id DESC LIMIT 1]], run_key)[1]

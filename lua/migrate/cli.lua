@@ -62,13 +62,7 @@ end
 
 function M.verify(args, options)
   local params = parse_params(args)
-  local ctx, tasks
-  if args[1]:match("%.ya?ml$") then
-    ctx, tasks = require("migrate.planfile").load(args[1], params, options)
-  else
-    local recipe = require "migrate.recipe"
-    ctx, tasks = require("migrate.runner").prepare(recipe.load(args[1], params))
-  end
+  local ctx, tasks = require("migrate.runner").prepare_file(args[1], params, options)
   return require("migrate.verify").run(ctx, tasks)
 end
 

@@ -345,10 +345,5 @@ function M.load(path, params, options)
   return ctx, tasks
 end
 
--- `migrate run plan.yaml`: returns the exit code.
-function M.run(path, params, options)
-  local ctx, tasks = M.load(path, params, options)
-  return runner.execute(ctx, tasks, options)
-end
 
 return M

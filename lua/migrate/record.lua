@@ -161,7 +161,7 @@ function M.set_status(rec, task, status, fields)
            finished_at = CASE WHEN $3 = 'running' THEN NULL ELSE now() END,
            rows = COALESCE($4::bigint, rows),
            seconds = COALESCE($5::float8, seconds),
-           reason = $6
+           reason = CASE WHEN $3 = 'running' THEN NULL ELSE COALESCE($6, reason) END
      WHERE run_id = $1 AND task = $2]],
     rec.run_id, task, status, fields.rows, fields.seconds, fields.reason)
 end

@@ -269,6 +269,8 @@ local function run_task(ctx, task, options)
     task.created = record.done(rec, task.label, "created") ~= nil
     res.status, res.rows, res.seconds = "succeeded", earlier.rows, 0
     res.remark = "loaded by an earlier attempt of this run"
+    -- That attempt may have died between its commit and its status update.
+    record.set_status(rec, task.label, "succeeded", { rows = earlier.rows })
     return res
   end
   record.set_status(rec, task.label, "running")
@@ -472,18 +474,36 @@ function M.run_key(r)
   return record.run_key(M.absolute(recipe.origin(r) or "recipe"), r.params)
 end
 
-function M.run(r, options)
-  local ctx, tasks = M.prepare(r)
-  ctx.run_key = M.run_key(r)
-  return M.execute(ctx, tasks, options)
+
+local function is_plan(path) return path:match("%.ya?ml$") ~= nil end
+
+-- The settings of a recipe file or a plan file (.yaml), without
+-- connecting: a recipe-like table (source, target, params, ...) and the
+-- key the record knows its runs by.
+function M.settings_of(path, params)
+  if is_plan(path) then
+    local _, _, r = require("migrate.planfile").read(path, params)
+    return r, r.run_key
+  end
+  local r = recipe.load(path, params)
+  return r, M.run_key(r)
 end
 
--- Run a recipe file, or a plan file (.yaml) written by `migrate plan`.
-function M.run_file(path, params, options)
-  if path:match("%.ya?ml$") then
-    return require("migrate.planfile").run(path, params, options)
+-- A recipe or a plan, planned against the live source: context and tasks.
+function M.prepare_file(path, params, options)
+  if is_plan(path) then
+    return require("migrate.planfile").load(path, params, options)
   end
-  return M.run(recipe.load(path, params), options)
+  local r = recipe.load(path, params)
+  local ctx, tasks = M.prepare(r)
+  ctx.run_key = M.run_key(r)
+  return ctx, tasks
+end
+
+-- Run a recipe file, or a plan file written by `migrate plan`.
+function M.run_file(path, params, options)
+  local ctx, tasks = M.prepare_file(path, params, options)
+  return M.execute(ctx, tasks, options)
 end
 
 return M

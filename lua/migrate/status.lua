@@ -10,10 +10,8 @@ local cjson = require "cjson"
 local core = require "migrate.core"
 local errors = require "migrate.errors"
 local pg = require "migrate.pg"
-local recipe = require "migrate.recipe"
 local report = require "migrate.report"
 local template = require "migrate.template"
-local yaml = require "migrate.yaml"
 
 local M = {}
 
@@ -21,18 +19,10 @@ local M = {}
 -- recipe or plan named on the command line.
 local function state_url(args, params, options)
   if options.state then return options.state end
-  local path = args[1]
-  if not path then
+  if not args[1] then
     errors.raise("usage", "status needs --state URL, or the recipe or plan of the run")
   end
-  if path:match("%.ya?ml$") then
-    local doc = yaml.decode_file(path)
-    local merged = {}
-    for k, v in pairs(type(doc.params) == "table" and doc.params or {}) do merged[k] = v end
-    for k, v in pairs(params) do merged[k] = v end
-    return template.expand(doc.target, merged)
-  end
-  local r = recipe.load(path, params)
+  local r = require("migrate.runner").settings_of(args[1], params)
   return template.expand(r.target, r.params or {})
 end
 
