@@ -43,6 +43,9 @@ LUA
 args=("$recipe" source="dbname=$SRC" target="dbname=$DST")
 
 kills=0
+run_status() {   # quietly: the record may not exist yet after an early kill
+    "${PSQL[@]}" -d "$DST" -c "SELECT status FROM _migrate.runs ORDER BY run_id DESC LIMIT 1" 2>/dev/null || true
+}
 # kill_sequence DELAY...: start the recipe, kill -9 it after DELAY seconds,
 # start it again (it resumes), ... until an attempt finishes by itself.
 kill_sequence() {
@@ -59,6 +62,12 @@ kill_sequence() {
             return
         fi
         wait "$pid" 2>/dev/null
+        # Killed after its last commit, while exiting: the run is finished.
+        if [ "$(run_status)" = succeeded ]; then
+            finished=0
+            echo "# attempt killed after ${delay}s, but only after the run had finished"
+            return
+        fi
         kills=$((kills + 1)) n=$((n + 1))
         echo "# kill -9 after ${delay}s, last log: $(grep -oE '(-> [^ ]+ \([a-z]+|[a-z_.]+: [0-9,]+ rows)' "$IT_TMP/attempt.out" | tail -1)"
     done
@@ -120,6 +129,10 @@ for delay in 0.3 0.45 0.6 0.75 0.9 1.05 1.2 1.4 1.7 2.0 3.0 5.0; do
         break
     fi
     wait "$pid" 2>/dev/null
+    if [ "$(run_status)" = succeeded ]; then
+        finished=0
+        break
+    fi
     kills=$((kills + 1))
     first=$(grep -oE 'big[12]: chunk [0-9]+ of [0-9]+' "$IT_TMP/attempt.out" | head -1)
     echo "# kill -9 after ${delay}s; this attempt began at: ${first:-no chunk}"
