@@ -61,7 +61,7 @@ local function keyed(conn, from, where, row, key, lo, hi, b)
   return out
 end
 
-local function differing_keys(ctx, task, s, d, b)
+local function differing_keys(ctx, s, d, b)
   local a = keyed(ctx.source, s.from, s.where, s.row, s.key, s.lo, s.hi, b)
   local z = keyed(ctx.target, d.from, "", d.row, d.key, s.lo, s.hi, b)
   local keys = {}
@@ -123,7 +123,7 @@ function M.task(ctx, task)
   if s.key then
     local keys = {}
     for _, b in ipairs(bad) do
-      for _, k in ipairs(differing_keys(ctx, task, s, d, b)) do
+      for _, k in ipairs(differing_keys(ctx, s, d, b)) do
         if #keys < MAX_KEYS then keys[#keys + 1] = k end
       end
     end
