@@ -143,8 +143,9 @@ typedef struct cli_opts {
     bool restart;
     bool json;
     bool yes;
+    bool verify;
     const char *output;
-    const char *state, *run, *status, *table, *since;
+    const char *state, *run, *status, *table, *since, *report, *workers, *lease;
 } cli_opts;
 
 static bool file_exists(const char *path)
@@ -287,9 +288,13 @@ static int run_lua(const cli_opts *o)
     lua_setfield(L, -2, "json");
     lua_pushboolean(L, o->yes);
     lua_setfield(L, -2, "yes");
+    lua_pushboolean(L, o->verify);
+    lua_setfield(L, -2, "verify");
     const char *strings[][2] = {{"output", o->output}, {"state", o->state},
                                 {"run", o->run}, {"status", o->status},
-                                {"table", o->table}, {"since", o->since}};
+                                {"table", o->table}, {"since", o->since},
+                                {"report", o->report}, {"workers", o->workers},
+                                {"lease", o->lease}};
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
         if (strings[i][1]) {
             lua_pushstring(L, strings[i][1]);
@@ -343,6 +348,7 @@ static const char *help_for(const char *cmd)
 enum {
     OPT_LOG_LEVEL = 256, OPT_STOP_ON_ERROR, OPT_NO_PROGRESS, OPT_FORCE, OPT_RESTART,
     OPT_JSON, OPT_YES, OPT_STATE, OPT_RUN, OPT_STATUS, OPT_TABLE, OPT_SINCE,
+    OPT_VERIFY, OPT_REPORT, OPT_WORKERS, OPT_LEASE,
 };
 
 static const struct option long_opts[] = {
@@ -363,6 +369,10 @@ static const struct option long_opts[] = {
     {"table", required_argument, NULL, OPT_TABLE},
     {"since", required_argument, NULL, OPT_SINCE},
     {"output", required_argument, NULL, 'o'},
+    {"verify", no_argument, NULL, OPT_VERIFY},
+    {"report", required_argument, NULL, OPT_REPORT},
+    {"workers", required_argument, NULL, OPT_WORKERS},
+    {"lease", required_argument, NULL, OPT_LEASE},
     {NULL, 0, NULL, 0},
 };
 
@@ -434,6 +444,18 @@ static int parse_options(int argc, char **argv, cli_opts *o)
         case 'o':
             o->output = optarg;
             break;
+        case OPT_VERIFY:
+            o->verify = true;
+            break;
+        case OPT_REPORT:
+            o->report = optarg;
+            break;
+        case OPT_WORKERS:
+            o->workers = optarg;
+            break;
+        case OPT_LEASE:
+            o->lease = optarg;
+            break;
         default:
             if (optopt)
                 fprintf(stderr, "migrate: option -%c is unknown or needs a value\n", optopt);
@@ -471,7 +493,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "run") == 0 || strcmp(cmd, "test") == 0 ||
         strcmp(cmd, "plan") == 0 || strcmp(cmd, "status") == 0 ||
-        strcmp(cmd, "verify") == 0 || strcmp(cmd, "clean") == 0) {
+        strcmp(cmd, "verify") == 0 || strcmp(cmd, "clean") == 0 ||
+        strcmp(cmd, "worker") == 0) {
         o.command = cmd;
         pos++;
         npos--;
@@ -481,7 +504,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "migrate: unknown command '%s'\nTry 'migrate --help'.\n", cmd);
         return MG_EXIT_USAGE;
     }
-    if (npos < 1 && strcmp(o.command, "status") != 0) {
+    if (npos < 1 && strcmp(o.command, "status") != 0 && strcmp(o.command, "worker") != 0) {
         fprintf(stderr, "migrate: %s needs a file\n\n%s", o.command, help_for(o.command));
         return MG_EXIT_USAGE;
     }

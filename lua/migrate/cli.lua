@@ -78,6 +78,18 @@ function M.status(args, options)
   return require("migrate.status").main(args, params, options)
 end
 
+function M.worker(args, options)
+  local params = {}
+  for _, a in ipairs(args) do
+    local k, v = a:match("^([%a_][%w_]*)=(.*)$")
+    if not k then
+      error(core.error { code = "usage", msg = string.format("expected key=value, got '%s'", a) }, 0)
+    end
+    params[k] = v
+  end
+  return require("migrate.runner").worker_main(params, options)
+end
+
 function M.test(args)
   local spec = require "migrate.spec"
   local failed = 0

@@ -432,6 +432,12 @@ function M.task(r, entry, target, ctx)
     foreign_keys = opts.foreign_keys,
     reset_sequences = opts.reset_sequences,
     chunk_rows = opts.chunk_rows,
+    normalize = opts.normalize, -- target column -> SQL template for verify
+    split = opts.split,
+    after = opts.after,
+    timeout = opts.timeout,
+    reruns = opts.reruns,
+    rerun_interval = opts.rerun_interval,
     notes = {},
   }
   task.key = key_columns(r, entry, opts, cols)
@@ -457,6 +463,17 @@ function M.tasks(r, entries, ctx)
   local tasks = {}
   for i, t in ipairs(recipe.target_tables(r, entries, kinds)) do
     tasks[i] = M.task(r, t.entry, t.target, ctx)
+  end
+  -- `after` names tables of this run (what a task waits for).
+  local labels = {}
+  for _, t in ipairs(tasks) do labels[t.label] = true end
+  for _, t in ipairs(tasks) do
+    for _, dep in ipairs(t.after or {}) do
+      if not labels[dep] then
+        recipe_error(r, string.format("%s: after = {\"%s\"}: no selected source table is named %s",
+          t.label, dep, dep))
+      end
+    end
   end
   return tasks
 end

@@ -31,7 +31,7 @@ local TOP_ORDER = { "migrate_plan", "recipe", "made", "source", "target", "param
                     "stop_on_error", "fingerprint", "tasks" }
 local TASK_ORDER = { "source", "target", "policy", "conflict", "create", "key",
                      "filter", "format", "indexes", "foreign_keys", "reset_sequences",
-                     "columns", "source_columns", "ddl" }
+                     "normalize", "columns", "source_columns", "ddl" }
 local COLUMN_ORDER = { "source", "target", "type", "not_null", "default", "identity",
                        "generated", "collation", "expr" }
 
@@ -84,6 +84,8 @@ local function task_doc(task)
     filter = null_if_nil(task.filter), format = task.format,
     indexes = task.indexes, foreign_keys = task.foreign_keys,
     reset_sequences = task.reset_sequences,
+    -- verify's templates (target column -> SQL with %s); left out when none
+    normalize = task.normalize and next(task.normalize) ~= nil and task.normalize or nil,
     columns = yaml.array(cols),
     source_columns = yaml.array(M.source_columns(task.entry)),
     ddl = plan.create_sql(task, task.policy == "upsert"),
@@ -238,8 +240,22 @@ local function task_from_doc(st, td, entry)
     filter = opt(td.filter),
     indexes = td.indexes ~= false, foreign_keys = td.foreign_keys ~= false,
     reset_sequences = td.reset_sequences ~= false,
+    normalize = {},
     notes = {},
   }
+  -- normalize: target column -> SQL template holding %s (for verify)
+  local normalize = opt(td.normalize)
+  if normalize then
+    local nline = st.lines[check_type(st, line, "normalize", normalize, "table")] or line
+    for col, tpl in pairs(normalize) do
+      if type(col) ~= "string" or type(tpl) ~= "string" or not tpl:find("%s", 1, true) then
+        plan_error(st.file, nline, string.format(
+          "normalize: %s expects an SQL expression holding %%s (the column), got %s", tostring(col),
+          tpl == yaml.null and "null" or type(tpl) == "string" and string.format("%q", tpl) or type(tpl)))
+      end
+      task.normalize[col] = tpl
+    end
+  end
   local key = opt(td.key)
   if key then
     local targets = {}
@@ -307,31 +323,50 @@ function M.read(path, params)
   return doc, st, r
 end
 
-function M.load(path, params, options)
-  local doc, st, r = M.read(path, params)
-  local lines = st.lines
-  local ctx, entries = runner.open(r)
+-- The tasks of a plan document, against the live catalog entries: the
+-- tasks and the problems (tables gone or changed since the plan was made).
+function M.tasks_of(doc, st, entries)
   local by_key = {}
   for _, e in ipairs(entries) do by_key[e.schema .. "." .. e.name] = e end
-
   local tasks, problems = {}, {}
   for _, td in ipairs(check_type(st, 1, "tasks", doc.tasks, "table")) do
-    local line = lines[td]
+    local line = st.lines[td]
     check_type(st, line, "a task's source", td.source, "table")
     local label = tostring(td.source.schema) .. "." .. tostring(td.source.table)
     local entry = by_key[label]
     if not entry then
       problems[#problems + 1] = string.format("%s:%s: %s: the table is gone from the source",
-        path, line, label)
+        st.file, line, label)
     else
       local diff = changes(opt(td.source_columns) or {}, entry)
       if #diff > 0 then
         problems[#problems + 1] = string.format("%s:%s: %s changed since the plan was made: %s",
-          path, line, label, table.concat(diff, "; "))
+          st.file, line, label, table.concat(diff, "; "))
       end
       tasks[#tasks + 1] = task_from_doc(st, td, entry)
     end
   end
+  return tasks, problems
+end
+
+-- The plan a worker joins (the run's, from the record): its tasks.
+function M.tasks_from_text(text, entries)
+  local doc, lines = yaml.decode(text)
+  local tasks = M.tasks_of(doc, { file = "the run's plan", lines = lines or {} }, entries)
+  return tasks, doc
+end
+
+-- The settings of a plan a worker joins: connections and parameters
+-- (masked ones given again on the command line).
+function M.settings_of_text(text, params)
+  local doc = yaml.decode(text)
+  return settings({ file = "the run's plan", lines = {} }, doc, params), doc
+end
+
+function M.load(path, params, options)
+  local doc, st, r = M.read(path, params)
+  local ctx, entries = runner.open(r)
+  local tasks, problems = M.tasks_of(doc, st, entries)
   if #problems > 0 then
     if not options.force then
       ctx.source:close()
@@ -344,6 +379,5 @@ function M.load(path, params, options)
   ctx.run_key = r.run_key
   return ctx, tasks
 end
-
 
 return M

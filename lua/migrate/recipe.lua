@@ -244,7 +244,8 @@ end
 ---------------------------------------------------------------------------
 -- Validation
 
-local MAP_OPTIONS = {table_options = true, rename = true, cast = true, add = true, params = true}
+local MAP_OPTIONS = {table_options = true, rename = true, cast = true, add = true, params = true,
+                     normalize = true}
 
 -- For each position of path: true when that key is a key of a map option
 -- (a table name in table_options, a column in rename ...), not an option.
@@ -585,6 +586,19 @@ local policy = C.enum("overwrite", "append", "upsert")
 local conflict = C.enum("error", "update", "skip")
 local create = C.enum("missing", "recreate", "never")
 
+-- normalize = {column = "sql template"}: verify hashes each target column
+-- through its template on both sides; %s stands for the quoted column.
+local NORMALIZE_EXPECTS = "a map of target column names to SQL expressions holding %s"
+
+function C.normalize(v, path, st)
+    C.map(function(item, p, s)
+        if type(item) ~= "string" or not item:find("%s", 1, true) then
+            fail(s, p, option_text(p) .. " expects " .. NORMALIZE_EXPECTS .. ", but [" .. quoted(p[#p])
+                .. "] is " .. describe_value(item) .. (type(item) == "string" and " (no %s)" or ""))
+        end
+    end, NORMALIZE_EXPECTS)(v, path, st)
+end
+
 -- Options allowed both at the top level (as defaults) and per table.
 local shared_fields = {
     {"policy", policy},
@@ -596,6 +610,11 @@ local shared_fields = {
     {"foreign_keys", C.boolean},
     {"reset_sequences", C.boolean},
     {"chunk_rows", C.integer(1)},
+    {"normalize", C.normalize},
+    {"split", C.fn},
+    {"timeout", C.integer(1)},
+    {"reruns", C.integer(0)},
+    {"rerun_interval", C.integer(0)},
 }
 
 -- A checker for the values of a map of names to non-empty strings.
@@ -627,6 +646,7 @@ M.table_fields = with_shared({
     {"add", C.map(added_column, "a map of column names to {type = ..., expr = ...}")},
     {"target", C.template({"schema", "table", "source_type", "target_type"})},
     {"cast", C.map(map_value("a map of column names to SQL types"), "a map of column names to SQL types")},
+    {"after", C.list(is_name, "a list of \"schema.table\" source names")},
 })
 
 -- Checks between the options of one table_options entry.
@@ -679,6 +699,11 @@ M.top_fields = with_shared({
     {"naming", C.rules},
     {"quote_names", C.boolean},
     {"stop_on_error", C.boolean},
+    {"workers", C.integer(1)},
+    {"max_tasks", C.integer(1)},
+    {"wave_size", C.integer(1)},
+    {"lease", C.integer(1)},
+    {"retries", C.integer(0)},
     {"params", C.params},
     {"table_options", C.table_options},
     {"hooks", C.record(hook_fields, "a table of hook functions")},
@@ -919,12 +944,21 @@ local function merge_options(r, entry)
     for _, f in ipairs(shared_fields) do
         opts[f[1]] = r[f[1]]
     end
+    -- normalize is merged column by column, not replaced whole
+    local normalize = {}
+    for col, tpl in pairs(r.normalize or {}) do
+        normalize[col] = tpl
+    end
     for _, m in ipairs(matching_keys(r, entry)) do
         keys[#keys + 1] = m.key
         for k, v in pairs(r.table_options[m.key]) do
             opts[k], from[k] = v, m.key
         end
+        for col, tpl in pairs(r.table_options[m.key].normalize or {}) do
+            normalize[col] = tpl
+        end
     end
+    opts.normalize = normalize
     opts.rename = opts.rename or {}
     opts.drop = opts.drop or {}
     opts.add = opts.add or {}
@@ -935,8 +969,9 @@ end
 
 --- The options for one catalog entry (or "schema.table"): the recipe's
 -- top-level values, overridden by each matching table_options entry (globs
--- first, exact keys last; each option replaced whole).  rename, drop, add,
--- cast and column_naming are always tables.  Second result: the matching
+-- first, exact keys last; each option replaced whole, except normalize,
+-- merged column by column).  rename, drop, add, cast, column_naming and
+-- normalize are always tables.  Second result: the matching
 -- keys, least specific first.
 function M.table_options(r, entry)
     local opts, keys = merge_options(r, as_entry(entry))

@@ -1,25 +1,27 @@
--- migrate.runner: run a recipe, table by table.
+-- migrate.runner: run a recipe or a plan.
 --
---   connect -> read the source catalog -> select -> plan (names, DDL)
---   -> for each table, in ONE target transaction: create or truncate,
---      COPY (or COPY into a staging table + one INSERT ... ON CONFLICT),
---      identity reset
---   -> keys, indexes, then foreign keys, after all the data
---   -> report
+--   connect -> read the source catalog (under one snapshot) -> select ->
+--   plan (names, DDL) -> the record: tasks and their chunks -> workers
+--   claim and do the chunks (migrate.work) -> foreign keys, after all the
+--   data -> report
 --
--- A failing table is rolled back and reported; the others go on unless
--- the recipe (or --stop-on-error) says stop.  Ctrl-C rolls back the table
--- being loaded, prints the report and exits 130.
+-- With --workers 1 the work is done in this process; with N it is done by
+-- N worker processes (each with its own LuaJIT state and connections)
+-- that read the source under the snapshot this process exports and
+-- holds, while this process shows the progress.  A failing table is
+-- rolled back and reported; the others go on unless the recipe (or
+-- --stop-on-error) says stop.  Ctrl-C rolls back the chunks being copied,
+-- prints the report and exits 130.
 local core = require "migrate.core"
-local errors = require "migrate.errors"
-local pg = require "migrate.pg"
-local copy = require "migrate.copy"
+local cjson = require "cjson"
 local catalog = require "migrate.catalog"
+local pg = require "migrate.pg"
 local plan = require "migrate.plan"
 local recipe = require "migrate.recipe"
 local record = require "migrate.record"
 local report = require "migrate.report"
-local template = require "migrate.template"
+local work = require "migrate.work"
+local yaml = require "migrate.yaml"
 
 local M = {}
 
@@ -27,352 +29,97 @@ local function log(level, fmt, ...)
   core.log(level, "run", string.format(fmt, ...))
 end
 
-local function is_interruption(err)
-  return core.interrupted() or (type(err) == "table" and err.code == "interrupted")
-end
-
--- Attach the table to an error object (for the remark and the log line).
-local function with_table(err, label)
-  if not core.is_error(err) then
-    local msg = type(err) == "table" and (err.msg or err.message) or err
-    err = errors.new("internal", tostring(msg))
-  end
-  if err.table == nil then err.table = label end
-  return err
-end
-
--- Open the source or target named by the recipe (or plan settings).
-local function connect(r, field, side)
-  local str = template.expand(r[field], r.params or {})
-  if str:match("^odbc:") or str:match("^https?://") then
-    error(core.error { code = "connect", side = side, msg = string.format(
-      "%s: only PostgreSQL connections are supported in this version (got %s)",
-      side, core.mask(str)) }, 0)
-  end
-  return pg.connect(str, side)
-end
-
+local connect = work.connect
 M.connect = connect
 
--- Run fn inside BEGIN/COMMIT on conn; roll back and re-raise on error.
-local function in_transaction(conn, fn)
-  conn:exec("BEGIN")
-  local ok, err = pcall(fn)
-  if ok then
-    conn:exec("COMMIT")
-    return
-  end
-  if conn:alive() then pcall(conn.exec, conn, "ROLLBACK") end
-  error(err, 0)
-end
-
--- An existing target table: every copied column must be there; any type
--- difference sends the rows through the text path (the target parses).
-local function adopt_existing(task, existing)
-  local missing = {}
-  for _, c in ipairs(plan.copied(task)) do
-    local t = existing[c.target]
-    if not t then
-      missing[#missing + 1] = c.target
-    elseif t.type ~= c.type or not t.builtin then
-      task.format = "text"
+-- Split a big table: key ranges over a one-column integer key, else ctid
+-- (page) ranges, or the recipe's own conditions (split = function(ctx,
+-- task) returning a list of SQL conditions on the source).  Returns the
+-- conditions, or nil to copy the table in one piece.
+local function split_conditions(ctx, task)
+  if task.split then
+    local conds = task.split(ctx, task)
+    if type(conds) ~= "table" then
+      require("migrate.errors").raise("recipe", string.format(
+        "%s: split must return a list of SQL conditions, got %s", task.label, type(conds)))
     end
-  end
-  if #missing > 0 then
-    error(core.error { code = "target", side = "target", msg = string.format(
-      "target table %s has no column %s", task.target_label, table.concat(missing, ", ")) }, 0)
-  end
-end
-
-local function progress_printer(task, options)
-  if not options.progress or not core.isatty(2) then return nil end
-  -- A PostgreSQL COPY sends one piece per row; the catalog's estimate
-  -- gives the percentage and the time left.
-  local estimate = task.entry.rows
-  return function(s)
-    local rate = s.seconds > 0 and s.bytes / s.seconds or 0
-    local line = string.format("\r\27[K  %s  %s rows  %s  %s/s", task.target_label,
-      report.thousands(s.pieces), report.bytes(s.bytes), report.bytes(rate))
-    if estimate and estimate > 0 and s.pieces > 0 and s.seconds > 0 then
-      local done = math.min(s.pieces / estimate, 0.99)
-      local left = s.seconds * (1 - done) / done
-      line = line .. string.format("  ~%d%%  %ds left", math.floor(done * 100), math.ceil(left))
-    end
-    io.stderr:write(line)
-  end
-end
-
-local function run_copy(ctx, task, source_sql, target_sql, options)
-  local progress = progress_printer(task, options)
-  local stats = copy.run {
-    source = ctx.source, source_sql = source_sql,
-    target = ctx.target, target_sql = target_sql,
-    format = task.format, progress = progress,
-  }
-  if progress then io.stderr:write("\r\27[K") end
-  return stats
-end
-
--- The target table, made ready inside the transaction of the first rows:
--- dropped and created, created, truncated or adopted as it is.  Returns
--- true when that transaction may COPY with FREEZE.
-local function prepare_target(ctx, task, existing)
-  local dst = ctx.target
-  if existing and task.create == "recreate" then
-    dst:exec("DROP TABLE " .. task.target.qualified .. " CASCADE")
-    existing = nil
-  end
-  if existing then
-    adopt_existing(task, existing)
-    task.key_created = true -- the table is the user's; its keys stay as they are
-    if task.policy == "overwrite" then dst:exec("TRUNCATE " .. task.target.qualified) end
-  else
-    if task.create == "never" then
-      error(core.error { code = "target", side = "target", msg = string.format(
-        "target table %s does not exist (create = \"never\")", task.target_label) }, 0)
-    end
-    dst:exec("CREATE SCHEMA IF NOT EXISTS " .. pg.quote_ident(task.target.schema))
-    -- Upsert needs the key now; otherwise it is built after the data.
-    task.key_created = task.policy == "upsert"
-    dst:exec(plan.create_sql(task, task.key_created))
-    task.created = true
-    record.mark(ctx.record, task.label, "created")
-    if task.key_created then record.mark(ctx.record, task.label, "primary key") end
-  end
-  -- Created or truncated in this transaction: FREEZE is allowed.
-  return task.policy == "overwrite"
-end
-
--- Copy one slice of the source (all of it, or one key range) into the
--- target, inside the caller's transaction.  Upsert stages and merges.
-local function copy_slice(ctx, task, range, freeze, options)
-  local dst = ctx.target
-  if task.policy ~= "upsert" then
-    local stats = run_copy(ctx, task, plan.source_copy_sql(task, range),
-      plan.target_copy_sql(task, task.target.qualified, freeze), options)
-    return { rows = stats.rows, bytes = stats.bytes }
-  end
-  local stage = "pg_temp._migrate_stage"
-  local names = {}
-  for i, c in ipairs(plan.copied(task)) do names[i] = pg.quote_ident(c.target) end
-  dst:exec(string.format("CREATE TEMP TABLE _migrate_stage ON COMMIT DROP AS SELECT %s FROM %s WITH NO DATA",
-    table.concat(names, ", "), task.target.qualified))
-  local stats = run_copy(ctx, task, plan.source_copy_sql(task, range),
-    plan.target_copy_sql(task, stage, false), options)
-  -- The merge's hash joins want the matching keys in memory.
-  dst:exec("SET LOCAL work_mem = '256MB'")
-  local out = { rows = stats.rows, bytes = stats.bytes, inserted = 0, updated = 0 }
-  for _, step in ipairs(plan.merge_sql(task, stage)) do
-    local _, _, tag = dst:query(step.sql)
-    if step.counts then out[step.counts] = tonumber(tag:match("(%d+)$")) end
-  end
-  return out
-end
-
--- The key ranges of a big table (saved in the record, so a resume uses
--- the same ones), or nil to copy it in one piece.
-local function chunks_of(ctx, task)
-  local key = task.chunk_rows and plan.chunk_key(task.entry)
-  if not key then return nil end
-  local saved = record.chunks(ctx.record, task.label)
-  if #saved > 0 then return saved, key end
-  local estimate = task.entry.rows or 0
-  if estimate <= task.chunk_rows then return nil end
-  local n = math.ceil(estimate / task.chunk_rows)
-  local k = pg.quote_ident(key)
-  local chunks = ctx.source:query(string.format([[
-    WITH b AS (SELECT min(%s)::numeric AS lo, max(%s)::numeric AS hi FROM ONLY %s)
-    SELECT g + 1 AS chunk,
-           (lo + floor((hi - lo + 1) * g / $1))::text AS lo,
-           (lo + floor((hi - lo + 1) * (g + 1) / $1))::text AS hi
-      FROM b, generate_series(0, $1 - 1) AS g
-     WHERE b.lo IS NOT NULL
-     ORDER BY g]], k, k, task.source.qualified), n)
-  if #chunks < 2 then return nil end
-  record.save_chunks(ctx.record, task.label, chunks)
-  return chunks, key
-end
-
--- Load a table: in one transaction, or chunk by chunk (key ranges), each
--- chunk's rows committing with its done-mark.  The first transaction also
--- creates or truncates the table; the last marks the table's data done.
-local function load_table(ctx, task, options)
-  local dst = ctx.target
-  local existing = catalog.table_columns(dst, task.target.schema, task.target.name)
-  local chunks, key = chunks_of(ctx, task)
-  local slices, started, total = {}, false, { rows = 0, bytes = 0, inserted = 0, updated = 0 }
-  for _, c in ipairs(chunks or { {} }) do
-    if c.done then
-      started = true -- an earlier attempt made the table and copied this chunk
-      total.rows = total.rows + (c.rows or 0)
-    else
-      slices[#slices + 1] = c
-    end
-  end
-  if started then
-    task.created = record.done(ctx.record, task.label, "created") ~= nil
-    if existing and not task.created then adopt_existing(task, existing) end
-  end
-  for i, c in ipairs(slices) do
-    local range
-    if c.chunk then
-      local k = pg.quote_ident(key)
-      range = string.format("%s >= %s AND %s < %s", k, c.lo, k, c.hi)
-      log("info", "%s: chunk %d of %d", task.target_label, c.chunk, #chunks)
-    end
-    in_transaction(dst, function()
-      local freeze = false
-      if not started then freeze = prepare_target(ctx, task, existing) end
-      local r = copy_slice(ctx, task, range, freeze, options)
-      if c.chunk then record.chunk_done(ctx.record, task.label, c.chunk, r.rows) end
-      for k2, v in pairs(r) do total[k2] = (total[k2] or 0) + v end
-      -- The rows and their done-mark commit together, or neither does.
-      if i == #slices then record.mark(ctx.record, task.label, "data", total.rows) end
-    end)
-    started = true
-  end
-  if task.policy == "upsert" then
-    total.remark = string.format("%s inserted, %s updated, %s unchanged",
-      report.thousands(total.inserted), report.thousands(total.updated),
-      report.thousands(total.rows - total.inserted - total.updated))
-  end
-  if chunks then
-    local note = string.format("%d chunks by %s", #chunks, key)
-    total.remark = total.remark and (total.remark .. "; " .. note) or note
-  end
-  return total
-end
-
--- A hook is recipe code: its failure is a recipe error naming the hook
--- (Lua's message already carries the recipe's file:line).
-local function call_hook(ctx, name, ...)
-  local hooks = ctx.recipe.hooks
-  local fn = hooks and hooks[name]
-  if not fn then return nil end
-  local results = { pcall(fn, ctx, ...) }
-  if results[1] then return unpack(results, 2) end
-  local err = results[2]
-  if is_interruption(err) or core.is_error(err) then error(err, 0) end
-  local msg = type(err) == "table" and (err.msg or err.message) or err
-  errors.raise("recipe", string.format("hook %s failed: %s", name, tostring(msg)))
-end
-
--- One table: hooks around the load; the result never raises (except on
--- Ctrl-C, which must stop the run).
-local function run_task(ctx, task, options)
-  local res = { source = task.label, target = task.target_label, task = task }
-  local rec = ctx.record
-  local earlier = record.done(rec, task.label, "data")
-  if earlier then
-    -- Loaded by an earlier attempt of this run: its rows committed with
-    -- their done-mark, so they are there exactly once.
-    task.created = record.done(rec, task.label, "created") ~= nil
-    res.status, res.rows, res.seconds = "succeeded", earlier.rows, 0
-    res.remark = "loaded by an earlier attempt of this run"
-    -- That attempt may have died between its commit and its status update.
-    record.set_status(rec, task.label, "succeeded", { rows = earlier.rows })
-    return res
-  end
-  record.set_status(rec, task.label, "running")
-  local t0 = core.now()
-  -- A failed or cancelled read must not abort the run's source snapshot.
-  ctx.source:exec("SAVEPOINT migrate_table")
-  local ok, err = pcall(function()
-    if call_hook(ctx, "before_table", task) == false then
-      res.status, res.remark = "skipped", "skipped by the before_table hook"
-      return
-    end
-    log("info", "%s -> %s (%s, %s)", task.label, task.target_label, task.policy, task.format)
-    local loaded = load_table(ctx, task, options)
-    res.rows, res.bytes, res.remark = loaded.rows, loaded.bytes, loaded.remark
-    res.status = "succeeded"
-    call_hook(ctx, "after_table", task, res)
-  end)
-  res.seconds = core.now() - t0
-  if ctx.source:alive() then
-    pcall(ctx.source.exec, ctx.source, ok and "RELEASE SAVEPOINT migrate_table"
-      or "ROLLBACK TO SAVEPOINT migrate_table")
-  end
-  if not ok then
-    err = with_table(err, task.label)
-    res.status = is_interruption(err) and "interrupted" or "failed"
-    res.remark, res.error = tostring(err), err
-    log("error", "%s", tostring(err))
-    if not ctx.target:alive() then
-      -- The target went away: reconnect so the next tables can go on.
-      local reok, conn = pcall(connect, ctx.recipe, "target", "target")
-      if reok then ctx.target, rec.conn = conn, conn end
-    end
-    pcall(record.set_status, rec, task.label, res.status, { reason = res.remark })
-  else
-    log("info", "%s: %s rows in %.2f s", task.target_label, report.thousands(res.rows or 0), res.seconds)
-    record.set_status(rec, task.label, res.status,
-      { rows = res.rows, seconds = res.seconds, reason = res.remark })
-  end
-  return res
-end
-
--- Run steps (post-load DDL) for a result; the first failure marks it.
--- Each step and its done-mark commit together; a done step is skipped
--- when a run resumes (steps with once = false are simply run again).
-local function run_steps(ctx, res, steps)
-  local t0 = core.now()
-  local label = res.task.label
-  for _, step in ipairs(steps) do
-    local ok, err = true, nil
-    if step.once == false then
-      ok, err = pcall(ctx.target.exec, ctx.target, step.sql)
-    elseif not record.done(ctx.record, label, step.what) then
-      ok, err = pcall(in_transaction, ctx.target, function()
-        ctx.target:exec(step.sql)
-        record.mark(ctx.record, label, step.what)
-      end)
-    end
-    if not ok then
-      if is_interruption(err) then error(err, 0) end
-      res.status = "failed"
-      res.remark = string.format("%s on %s failed: %s", step.what, res.target, tostring(err))
-      log("error", "%s", res.remark)
-      break
-    end
-  end
-  res.seconds = res.seconds + (core.now() - t0)
-end
-
-local function finish_tables(ctx, results)
-  local by_source = {}
-  for _, res in ipairs(results) do
-    if res.status == "succeeded" then by_source[res.source] = res.task end
-  end
-  for _, res in ipairs(results) do
-    if res.status == "succeeded" and res.task.created then
-      run_steps(ctx, res, plan.post_sql(res.task))
-    end
-  end
-  for _, res in ipairs(results) do
-    if res.status == "succeeded" and res.task.created then
-      run_steps(ctx, res, plan.foreign_key_sql(res.task, by_source))
-    end
-  end
-  -- setval is not transactional anyway; once the keys exist, max() reads
-  -- one index page instead of the whole table.
-  for _, res in ipairs(results) do
-    if res.status == "succeeded" and res.task.reset_sequences then
-      local steps = {}
-      for _, sql in ipairs(plan.identity_reset_sql(res.task)) do
-        steps[#steps + 1] = { what = "identity reset", sql = sql, once = false }
+    for i, cnd in ipairs(conds) do
+      if type(cnd) ~= "string" or cnd == "" then
+        require("migrate.errors").raise("recipe", string.format(
+          "%s: split returned a %s as condition %d (expects SQL text)", task.label, type(cnd), i))
       end
-      run_steps(ctx, res, steps)
+      conds[i] = "(" .. cnd .. ")"
     end
+    return #conds > 1 and conds or nil
   end
-  for _, res in ipairs(results) do
-    local notes = res.task and res.task.notes or {}
-    if res.status == "succeeded" and #notes > 0 then
-      local remark = res.remark and { res.remark } or {}
-      for _, n in ipairs(notes) do remark[#remark + 1] = n end
-      res.remark = table.concat(remark, "; ")
+  local estimate = task.entry.rows or 0
+  if not task.chunk_rows or estimate <= task.chunk_rows then return nil end
+  local n = math.ceil(estimate / task.chunk_rows)
+  local key = plan.chunk_key(task.entry)
+  local conds = {}
+  if key then
+    local k = pg.quote_ident(key)
+    local rows = ctx.source:query(string.format([[
+      WITH b AS (SELECT min(%s)::numeric AS lo, max(%s)::numeric AS hi FROM ONLY %s)
+      SELECT (lo + floor((hi - lo + 1) * g / $1))::text AS lo
+        FROM b, generate_series(1, $1 - 1) AS g
+       WHERE b.lo IS NOT NULL ORDER BY g]], k, k, task.source.qualified), n)
+    -- Open at both ends: a resumed run (a new snapshot) sees new keys too.
+    local bounds = {}
+    for _, r in ipairs(rows) do
+      if bounds[#bounds] ~= r.lo then bounds[#bounds + 1] = r.lo end
     end
+    if #bounds == 0 then return nil end
+    conds[1] = string.format("%s < %s", k, bounds[1])
+    for i = 2, #bounds do
+      conds[i] = string.format("%s >= %s AND %s < %s", k, bounds[i - 1], k, bounds[i])
+    end
+    conds[#conds + 1] = string.format("%s >= %s", k, bounds[#bounds])
+    return conds
   end
+  -- ctid ranges read only their pages (TID range scans).  They hold in one
+  -- snapshot only, so a resumed run reloads such a table whole; an append
+  -- into a table the run did not make could not be redone, so it is not split.
+  if task.source.kind ~= "table" or task.policy == "append" then return nil end
+  local pages = ctx.source:query(string.format(
+    "SELECT (pg_relation_size('%s'::regclass) / current_setting('block_size')::int)::bigint AS n",
+    task.source.qualified:gsub("'", "''")))[1].n
+  if pages < n * 2 then return nil end
+  local prev = 0
+  for i = 1, n - 1 do
+    local at = math.floor(pages * i / n)
+    conds[i] = string.format("ctid >= '(%d,0)'::tid AND ctid < '(%d,0)'::tid", prev, at)
+    prev = at
+  end
+  conds[n] = string.format("ctid >= '(%d,0)'::tid", prev)
+  return conds
+end
+
+-- The chunks of a task in the record: as saved by an earlier attempt
+-- (a resume uses the very same ones), else planned now.
+local function plan_chunks(ctx, rec, task)
+  local saved = record.chunks(rec, task.label)
+  if #saved > 0 then
+    local done, todo, ctid = 0, 0, false
+    for _, c in ipairs(saved) do
+      if c.kind == "data" then
+        if c.done then done = done + 1 else todo = todo + 1 end
+        ctid = ctid or (c.cond or ""):match("^ctid") ~= nil
+      end
+    end
+    if not (ctid and done > 0 and todo > 0) then return end
+    log("info", "%s: ctid ranges hold in one snapshot only; reloading the table whole", task.label)
+  end
+  local conds = split_conditions(ctx, task)
+  local chunks = {}
+  if conds then
+    chunks[1] = { chunk = 0, kind = "prepare" }
+    for i, cnd in ipairs(conds) do chunks[#chunks + 1] = { chunk = i, kind = "data", cond = cnd } end
+  else
+    chunks[1] = { chunk = 1, kind = "load" }
+  end
+  chunks[#chunks + 1] = { chunk = chunks[#chunks].chunk + 1, kind = "post" }
+  record.save_chunks(rec, task.label, chunks)
 end
 
 -- Open both sides of a recipe (or a plan: any table with source, target,
@@ -395,64 +142,313 @@ function M.open(r)
   return ctx, entries
 end
 
--- Run planned tasks table by table, then keys, indexes, foreign keys and
--- identity resets; print the report; close both sides.  Returns the exit
--- code.
+-- The settings every worker of a run follows (kept in the record, so a
+-- `migrate worker` joining from elsewhere follows them too).
+local function run_settings(r, options)
+  return {
+    workers = tonumber(options.workers) or r.workers or core.ncpu(),
+    lease = tonumber(options.lease) or r.lease or 60,
+    max_tasks = r.max_tasks, retries = r.retries or 5,
+    stop_on_error = (options.stop_on_error or r.stop_on_error) and true or false,
+    verify = options.verify and true or false,
+  }
+end
+
+-- A worker for this process (migrate.work), over the run's connections.
+function M.worker(ctx, rec, tasks, s, options, snapshot)
+  local by_label = {}
+  for _, t in ipairs(tasks) do by_label[t.label] = t end
+  ctx.record = rec
+  return { ctx = ctx, rec = rec, tasks = by_label, id = core.hostname() .. ":" .. core.pid(),
+           lease = s.lease, max_tasks = s.max_tasks, retries = s.retries,
+           stop_on_error = s.stop_on_error, snapshot = snapshot,
+           options = { progress = options.progress, verify = s.verify } }
+end
+
+local function log_level()
+  for _, l in ipairs { "debug", "info", "warn", "error" } do
+    if core.log_enabled(l) then return l end
+  end
+  return "none"
+end
+
+-- Start n `migrate worker` processes for this run.  They get the
+-- connections (with their passwords) through their environment, never
+-- their command line.  Returns { [pid] = worker id }.
+local function spawn_workers(ctx, rec, n)
+  local r = ctx.recipe
+  local exe = core.self_exe()
+  local env = { "MIGRATE_WORKER=" .. cjson.encode {
+    source = r.source, target = r.target, params = r.params or {},
+    recipe = recipe.origin(r),
+  } }
+  local children = {}
+  for _ = 1, n do
+    local pid, err = core.spawn({ exe, "worker", "--run", tostring(rec.run_id),
+                                  "--log-level", log_level() }, env)
+    if not pid then
+      log("warn", "cannot start a worker process (%s); going on with fewer", tostring(err))
+      break
+    end
+    children[pid] = core.hostname() .. ":" .. pid
+  end
+  return children
+end
+
+local function show_progress(rec, t0)
+  local ok, p = pcall(record.progress, rec)
+  if not ok then return end
+  p.tasks_running = select(2, pcall(record.running, rec))
+  local secs = core.now() - t0
+  local line = string.format("\r\27[K  %d/%d tables, %d running  %d/%d chunks  %s rows  %s/s",
+    p.finished, p.tasks, p.running, p.slices_done, p.slices, report.thousands(p.rows),
+    report.bytes(secs > 0 and p.bytes / secs or 0))
+  if p.estimate > 0 and p.rows > 0 and secs > 0 then
+    local done = math.min(p.rows / p.estimate, 0.99)
+    line = line .. string.format("  ~%d%%  %ds left", math.floor(done * 100),
+      math.ceil(secs * (1 - done) / done))
+  end
+  local running = {}
+  for _, t in ipairs(type(p.tasks_running) == "table" and p.tasks_running or {}) do
+    running[#running + 1] = t.slices > 1 and string.format("%s %d/%d", t.target, t.done, t.slices)
+      or t.target
+  end
+  if #running > 0 then line = line .. "  [" .. table.concat(running, ", ") .. "]" end
+  io.stderr:write(line)
+end
+
+-- Wait for the workers; forward Ctrl-C to them once; give a dead
+-- worker's chunks to the others at once.
+local function supervise(rec, children, options, t0)
+  local tty = options.progress and core.isatty(2)
+  local shown, forwarded = 0, false
+  while next(children) do
+    if core.interrupted() and not forwarded then
+      for pid in pairs(children) do core.kill(pid, "INT") end
+      forwarded = true
+    end
+    for pid, id in pairs(children) do
+      local ended, code = core.wait(pid, forwarded)
+      if ended then
+        children[pid] = nil
+        if code ~= 0 and not forwarded then
+          log("warn", "worker %s exited with code %d; its chunks go to the others", id, code)
+          pcall(record.release_worker, rec, id)
+        end
+      end
+    end
+    if tty and core.now() - shown >= 1 then
+      show_progress(rec, t0)
+      shown = core.now()
+    end
+    core.sleep(0.1)
+  end
+  if tty then io.stderr:write("\r\27[K") end
+end
+
+-- Foreign keys, after all the data: a task's keys once both its table
+-- and the referenced ones succeeded.
+local function foreign_keys(ctx, rec, tasks)
+  local status = {}
+  for _, row in ipairs(record.results(rec)) do status[row.task] = row.status end
+  local by_source = {}
+  for _, t in ipairs(tasks) do
+    if status[t.label] == "succeeded" then by_source[t.label] = t end
+  end
+  for _, t in ipairs(tasks) do
+    if by_source[t.label] and record.done(rec, t.label, "created") then
+      local failure = work.run_steps(ctx, t.label, plan.foreign_key_sql(t, by_source))
+      if failure then
+        failure = string.format("%s on %s", failure, t.target_label)
+        log("error", "%s", failure)
+        record.set_status(rec, t.label, "failed", { reason = failure })
+      end
+    end
+  end
+end
+
+-- The results of this attempt's tasks, from the record, in plan order.
+local function results_of(rec, tasks, before)
+  local by_label = {}
+  for _, t in ipairs(tasks) do by_label[t.label] = t end
+  local results = {}
+  for _, row in ipairs(record.results(rec)) do
+    local task = by_label[row.task]
+    if task then
+      local res = { source = row.task, target = row.target, status = row.status, rows = row.rows,
+                    bytes = row.bytes, seconds = row.seconds, remark = row.reason,
+                    attempts = row.attempts, chunks = row.slices, task = task }
+      if before[row.task] == "succeeded" then
+        res.seconds, res.remark = 0, "loaded by an earlier attempt of this run"
+      end
+      results[#results + 1] = res
+    end
+  end
+  return results
+end
+
+local function write_json_report(path, rec, results, seconds, code)
+  local tasks = {}
+  for i, r in ipairs(results) do
+    tasks[i] = { source = r.source, target = r.target, status = r.status, rows = r.rows or 0,
+                 bytes = r.bytes or 0, seconds = r.seconds or 0, attempts = r.attempts,
+                 chunks = r.chunks, remark = r.remark or cjson.null }
+  end
+  local f, err = io.open(path, "w")
+  if not f then
+    log("error", "cannot write the report %s: %s", path, tostring(err))
+    return
+  end
+  f:write(cjson.encode { run_id = rec.run_id, exit_code = code, seconds = seconds, tasks = tasks }, "\n")
+  f:close()
+end
+
+-- Run planned tasks: register them and their chunks in the record, have
+-- workers do the chunks, then the foreign keys; print the report; close
+-- both sides.  Returns the exit code.
 function M.execute(ctx, tasks, options)
   options = options or {}
-  local stop_on_error = options.stop_on_error or ctx.recipe.stop_on_error
+  local r = ctx.recipe
+  local s = run_settings(r, options)
   local t0 = core.now()
   local rec = record.open(ctx.target, ctx.run_key, options.restart)
   ctx.record = rec
   if rec.resumed then
     log("info", "resuming run %d (--restart starts over)", rec.run_id)
   end
-  for _, task in ipairs(tasks) do
-    record.task(rec, task.label, task.target_label, task.target.qualified)
+  local before = {}
+  for _, row in ipairs(record.results(rec)) do before[row.task] = row.status end
+  for i, task in ipairs(tasks) do
+    task.position = i
+    task.wave = r.wave_size and math.floor((i - 1) / r.wave_size) or 0
+    record.task(rec, task)
   end
   log("info", "%d tables selected from %s", #tasks, ctx.source:display())
-  call_hook(ctx, "before_run")
+  work.call_hook(ctx, "before_run")
+  for _, task in ipairs(tasks) do plan_chunks(ctx, rec, task) end
 
-  local results, stopped = {}, nil
-  for _, task in ipairs(tasks) do
-    if stopped then
-      results[#results + 1] = { source = task.label, target = task.target_label,
-                                status = "skipped", remark = stopped, task = task }
-    else
-      local res = run_task(ctx, task, options)
-      results[#results + 1] = res
-      if res.status == "interrupted" then
-        core.hold_interrupts(true)
-        stopped = "not started: interrupted"
-      elseif res.status == "failed" and stop_on_error then
-        stopped = "not started: stopped after " .. task.label .. " failed"
-      end
-    end
+  local snapshot
+  if s.workers > 1 then
+    snapshot = ctx.source:query("SELECT pg_export_snapshot() AS s")[1].s
   end
-  if not core.interrupted() then
-    local ok, err = pcall(finish_tables, ctx, results)
+  local doc = require("migrate.planfile").document(r, ctx, tasks)
+  record.attempt(rec, yaml.encode(doc), cjson.encode(s), snapshot)
+  local w = M.worker(ctx, rec, tasks, s, options, nil)
+  if s.workers > 1 then
+    log("info", "%d workers", s.workers)
+    supervise(rec, spawn_workers(ctx, rec, s.workers), options, t0)
+  end
+  -- What the workers left (all of it with --workers 1; a dead worker's
+  -- chunks) is done here.
+  local outcome = core.interrupted() and "interrupted" or nil
+  if not outcome then
+    local ok, res = pcall(work.loop, w)
     if not ok then
       core.hold_interrupts(true)
-      log("error", "%s", tostring(err))
+      log("error", "%s", tostring(res))
+      outcome = "failed"
+    else
+      outcome = res
     end
   end
-  local text = report.render(results, core.now() - t0)
-  if not core.interrupted() then call_hook(ctx, "after_run", results) end
+  core.hold_interrupts(true)
+  if outcome == "interrupted" then
+    pcall(record.stop_running, rec, "interrupted", nil, "interrupted")
+  else
+    if record.run_status(rec) == "stopping" then
+      record.stop_running(rec, "failed", "stopped after a table failed", "stopped after a table failed")
+    elseif outcome == "failed" then
+      record.stop_running(rec, "failed", "the run stopped: see the log", "the run stopped")
+    end
+    local ok, err = pcall(foreign_keys, ctx, rec, tasks)
+    if not ok then log("error", "%s", tostring(err)) end
+  end
+  local results = results_of(rec, tasks, before)
+  local seconds = core.now() - t0
+  local text = report.render(results, seconds)
+  if outcome ~= "interrupted" then work.call_hook(ctx, "after_run", results) end
   io.stdout:write("\n", text)
   io.stdout:flush()
   local code = core.exit.ok
   for _, res in ipairs(results) do
     if res.status ~= "succeeded" and res.status ~= "skipped" or
-       (res.status == "skipped" and stopped and res.remark == stopped) then
+       (res.status == "skipped" and res.remark and res.remark:match("^not started")) then
       code = core.exit.tasks_failed
     end
   end
-  if core.interrupted() then code = core.exit.interrupted end
+  if outcome == "interrupted" or core.interrupted() then code = core.exit.interrupted end
+  if options.report then write_json_report(options.report, rec, results, seconds, code) end
   pcall(record.finish, rec, code == core.exit.ok and "succeeded"
     or code == core.exit.interrupted and "interrupted" or "failed")
   ctx.source:close()
   ctx.target:close()
   return code
+end
+
+-- `migrate worker`: join a running migration and do its chunks until none
+-- is left.  Started by `migrate run --workers N` (the connections come
+-- through the environment) or by hand on any host with --state URL (the
+-- database holding the record: the run's target); the source's password,
+-- when the plan has it masked, comes from source=... or PG* / .pgpass.
+function M.worker_main(params, options)
+  local given = os.getenv("MIGRATE_WORKER")
+  local settings = given and cjson.decode(given)
+  local errors = require "migrate.errors"
+  local r
+  local state
+  if settings then
+    r = { source = settings.source, target = settings.target, params = settings.params, hooks = {} }
+    if settings.recipe then r = recipe.load(settings.recipe, settings.params) end
+    state = connect(r, "target", "target")
+  else
+    if not options.state then
+      errors.raise("usage", "migrate worker needs --state URL: the database holding the run's record (its target)")
+    end
+    state = require("migrate.pg").connect(options.state, "target")
+  end
+  local rec, run = record.join(state, tonumber(options.run))
+  if not rec then
+    errors.raise("usage", string.format("no running migration in %s%s", state:display(),
+      options.run and (" with run id " .. options.run) or ""))
+  end
+  if run.status ~= "running" or not run.plan then
+    state:close()
+    core.log("info", "worker", string.format("run %d is %s: nothing to do", rec.run_id, run.status))
+    return core.exit.ok
+  end
+  if not settings then
+    local doc = yaml.decode(run.plan)
+    local merged = {}
+    for k, v in pairs(doc.params ~= yaml.null and doc.params or {}) do merged[k] = v end
+    for k, v in pairs(params) do merged[k] = v end
+    r = { source = params.source or doc.source, target = doc.target, params = merged, hooks = {} }
+    if tostring(r.source):find("***", 1, true) then
+      errors.raise("usage", "the run's source connection is written with its password masked; " ..
+        "give source=... (or use PGPASSWORD / ~/.pgpass)")
+    end
+    local origin = doc.recipe ~= yaml.null and doc.recipe or nil
+    local f = origin and io.open(origin)
+    if f then
+      f:close()
+      r.hooks = recipe.load(origin, merged).hooks or {}
+    end
+  end
+  local ctx = { recipe = r, params = r.params, source_type = "pg", target_type = "pg", target = state }
+  ctx.log = function(msg) core.log("info", "recipe", tostring(msg)) end
+  ctx.source = work.connect_source(r, run.snapshot)
+  ctx.source:exec("SAVEPOINT migrate_catalog")
+  ctx.source:exec("SET LOCAL search_path = pg_catalog")
+  local entries = catalog.load(ctx.source)
+  ctx.source:exec("RELEASE SAVEPOINT migrate_catalog")
+  ctx.source:exec("SET LOCAL search_path TO DEFAULT")
+  local tasks = require("migrate.planfile").tasks_from_text(run.plan, entries)
+  local s = cjson.decode(run.settings)
+  local w = M.worker(ctx, rec, tasks, s, { progress = false }, run.snapshot)
+  core.log("info", "worker", string.format("%s joined run %d", w.id, rec.run_id))
+  local outcome = work.loop(w)
+  ctx.source:close()
+  ctx.target:close()
+  return outcome == "done" and core.exit.ok or core.exit.interrupted
 end
 
 -- An absolute path (the record knows a recipe by it, from any directory).

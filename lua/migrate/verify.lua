@@ -9,6 +9,17 @@
 -- both sessions in UTC with exact float output.  A table with a one-column
 -- integer key is compared in key ranges; a range that differs is read key
 -- by key to name the keys whose rows differ.
+--
+-- Where the target stores a column differently on purpose (a type mapped,
+-- text trimmed, numbers rounded), the recipe's `normalize` gives per target
+-- column an SQL template applied on both sides before hashing, %s standing
+-- for the quoted column:
+--
+--   normalize = { name = "btrim(%s)", price = "round(%s, 2)" }
+--
+-- at the top level (every table) or in table_options (merged column by
+-- column).  verify.table(ctx, task) verifies one table, for the runner
+-- after a load; verify.run(ctx, tasks) verifies all and prints the report.
 local core = require "migrate.core"
 local pg = require "migrate.pg"
 local plan = require "migrate.plan"
@@ -21,15 +32,27 @@ local MAX_KEYS = 10    -- differing keys named per table
 
 local qi = pg.quote_ident
 
+-- A column's expression through a recipe's normalize template: every %s
+-- becomes the expression (a quoted column or a cast, never a value).
+local function normalized(template, expr)
+  return (template:gsub("%%s", function() return expr end))
+end
+
 -- The row text of the copied source columns: source side and target
--- side.  Added columns are left out: their values were computed at load
--- time (now(), a sequence ...) and would not compute the same again.
+-- side, each column through its normalize template when the task has one.
+-- Added columns are left out: their values were computed at load time
+-- (now(), a sequence ...) and would not compute the same again.
 local function row_exprs(task)
   local src, dst = {}, {}
   for _, c in ipairs(plan.copied(task)) do
     if c.source then
-      src[#src + 1] = c.expr or qi(c.source)
-      dst[#dst + 1] = qi(c.target)
+      local s, d = c.expr or qi(c.source), qi(c.target)
+      local template = task.normalize and task.normalize[c.target]
+      if template then
+        s, d = normalized(template, c.expr and "(" .. c.expr .. ")" or s), normalized(template, d)
+      end
+      src[#src + 1] = s
+      dst[#dst + 1] = d
     end
   end
   return "ROW(" .. table.concat(src, ", ") .. ")::text", "ROW(" .. table.concat(dst, ", ") .. ")::text"
@@ -71,9 +94,11 @@ local function differing_keys(ctx, s, d, b)
   return keys
 end
 
--- Verify one task: a result row for the report.
-function M.task(ctx, task)
-  local res = { source = task.label, target = task.target_label }
+-- Compare one table on both sides (sessions set up by verify.table):
+-- {status = "match"|"differ", source_rows, target_rows, remark, keys}.
+-- Raises on a database error.
+local function compare(ctx, task)
+  local res = { keys = {} }
   local srow, drow = row_exprs(task)
   local from = (task.source.kind == "table" and "ONLY " or "") .. task.source.qualified
   local s = { from = from, row = srow, where = task.filter and (" WHERE (" .. task.filter .. ")") or "" }
@@ -109,19 +134,19 @@ function M.task(ctx, task)
     if not x or not y or x.n ~= y.n or x.h ~= y.h then bad[#bad + 1] = b end
   end
   table.sort(bad)
-  res.rows_source, res.rows_target = n_src, n_dst
+  res.source_rows, res.target_rows = n_src, n_dst
   if #bad == 0 then
     res.status = "match"
     return res
   end
-  res.status = "different"
+  res.status = "differ"
   local why = {}
   if n_src ~= n_dst then
     why[#why + 1] = string.format("%s rows in the source, %s in the target",
       report.thousands(n_src), report.thousands(n_dst))
   end
   if s.key then
-    local keys = {}
+    local keys = res.keys
     for _, b in ipairs(bad) do
       for _, k in ipairs(differing_keys(ctx, s, d, b)) do
         if #keys < MAX_KEYS then keys[#keys + 1] = k end
@@ -139,24 +164,65 @@ function M.task(ctx, task)
   return res
 end
 
+-- Set conn up for hashing (UTC, exact floats); returns a function(ok)
+-- that puts the session back as it was.  A connection inside a
+-- transaction (the source's snapshot) gets a savepoint, so that a failed
+-- query does not abort the caller's transaction.  Two statements see the
+-- same now() only inside one transaction.
+local function hashing_session(conn)
+  local was = conn:query([[SELECT current_setting('TimeZone') AS tz,
+    current_setting('extra_float_digits') AS efd, now()::text AS t]])[1]
+  was.in_tx = conn:query("SELECT now()::text AS t")[1].t == was.t
+  if was.in_tx then conn:exec("SAVEPOINT migrate_verify") end
+  conn:exec("SET TimeZone = 'UTC'; SET extra_float_digits = 3")
+  return function(ok)
+    if not conn:alive() then return end
+    if was.in_tx then
+      pcall(conn.exec, conn, ok and "RELEASE SAVEPOINT migrate_verify"
+        or "ROLLBACK TO SAVEPOINT migrate_verify; RELEASE SAVEPOINT migrate_verify")
+    end
+    pcall(conn.query, conn, "SELECT set_config('TimeZone', $1, false), set_config('extra_float_digits', $2, false)",
+      was.tz, was.efd)
+  end
+end
+
+--- Verify one loaded table: row counts and order-independent checksums of
+-- the copied columns on both sides (through task.normalize), and, for a
+-- table with a one-column integer key, the keys of the rows that differ.
+-- ctx.source and ctx.target are migrate.pg connections (borrowed: their
+-- session settings are put back; a source inside the run's snapshot is
+-- protected by a savepoint).  Returns {status = "match"|"differ"|"error",
+-- source_rows, target_rows, remark, keys (at most 10 differing keys, as
+-- text), error (the error object, for "error")}.  Raises only on Ctrl-C.
+function M.table(ctx, task)
+  local restore = {}
+  local ok, res = pcall(function()
+    restore[1] = hashing_session(ctx.source)
+    restore[2] = hashing_session(ctx.target)
+    return compare(ctx, task)
+  end)
+  for i = #restore, 1, -1 do restore[i](ok) end
+  if ok then return res end
+  if core.interrupted() or (type(res) == "table" and res.code == "interrupted") then
+    error(res, 0)
+  end
+  return { status = "error", remark = tostring(res), keys = {}, error = res }
+end
+
+-- The word the verify report shows for each status.
+local SHOWN = { match = "match", differ = "different", error = "failed" }
+
 -- Verify every task; print the report; exit 0 when every table matches.
 function M.run(ctx, tasks)
-  for _, conn in ipairs { ctx.source, ctx.target } do
-    conn:exec("SET TimeZone = 'UTC'; SET extra_float_digits = 3")
-  end
   local rows, code = {}, core.exit.ok
   for _, task in ipairs(tasks) do
-    local ok, res = pcall(M.task, ctx, task)
-    if not ok then
-      res = { source = task.label, target = task.target_label, status = "failed",
-              remark = tostring(res) }
-    end
+    local res = M.table(ctx, task)
     if res.status ~= "match" then code = core.exit.tasks_failed end
     rows[#rows + 1] = {
-      res.source, res.target,
-      res.rows_source and report.thousands(res.rows_source) or "",
-      res.rows_target and report.thousands(res.rows_target) or "",
-      res.status, res.remark or "",
+      task.label, task.target_label,
+      res.source_rows and report.thousands(res.source_rows) or "",
+      res.target_rows and report.thousands(res.target_rows) or "",
+      SHOWN[res.status], res.remark or "",
     }
   end
   ctx.source:close()

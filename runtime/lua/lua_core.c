@@ -2,7 +2,11 @@
  * lua_core.c - migrate.core: logging, the interrupt flag, secrets masking,
  * clocks, exit codes and error objects for the Lua stdlib.
  */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -10,6 +14,7 @@
 #include "core/exitcode.h"
 #include "core/interrupt.h"
 #include "core/log.h"
+#include "core/proc.h"
 #include "core/secret.h"
 #include "lua/lua_util.h"
 
@@ -117,6 +122,122 @@ static int l_peak_rss(lua_State *L)
     return 1;
 }
 
+/* A list of strings (table) -> a NULL-terminated array pointing into the
+ * Lua strings, which the table keeps alive. */
+static char **string_array(lua_State *L, int idx)
+{
+    size_t n = lua_objlen(L, idx);
+    char **out = calloc(n + 1, sizeof *out);
+    if (out == NULL)
+        luaL_error(L, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        lua_rawgeti(L, idx, (int)i + 1);
+        out[i] = (char *)lua_tostring(L, -1);
+        lua_pop(L, 1);
+        if (out[i] == NULL) {
+            free(out);
+            luaL_error(L, "spawn: element %d is not a string", (int)i + 1);
+        }
+    }
+    return out;
+}
+
+/* core.spawn({path, arg, ...}, {"NAME=value", ...}) -> pid | nil, message */
+static int l_spawn(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    char **argv = string_array(L, 1);
+    char **env = lua_istable(L, 2) ? string_array(L, 2) : NULL;
+    pid_t pid = argv[0] ? mg_proc_spawn(argv, env) : -1;
+    int err = errno;
+    free(argv);
+    free(env);
+    if (pid < 0) {
+        lua_pushnil(L);
+        lua_pushstring(L, strerror(err));
+        return 2;
+    }
+    lua_pushinteger(L, pid);
+    return 1;
+}
+
+/* core.wait(pid [, block]) -> ended, code (exit code, or 128 + signal) */
+static int l_wait(lua_State *L)
+{
+    int code = 0;
+    int r = mg_proc_wait((pid_t)luaL_checkinteger(L, 1), lua_toboolean(L, 2), &code);
+    if (r < 0)
+        return luaL_error(L, "wait: %s", strerror(errno));
+    lua_pushboolean(L, r == 1);
+    if (r == 1)
+        lua_pushinteger(L, code);
+    else
+        lua_pushnil(L);
+    return 2;
+}
+
+/* core.kill(pid, "INT" | "TERM" | "KILL") -> true | false */
+static int l_kill(lua_State *L)
+{
+    static const char *const names[] = {"INT", "TERM", "KILL", NULL};
+    static const int sigs[] = {SIGINT, SIGTERM, SIGKILL};
+    int which = luaL_checkoption(L, 2, "TERM", names);
+    lua_pushboolean(L, kill((pid_t)luaL_checkinteger(L, 1), sigs[which]) == 0);
+    return 1;
+}
+
+/* core.sleep(seconds): returns early when interrupted (Ctrl-C). */
+static int l_sleep(lua_State *L)
+{
+    double s = luaL_checknumber(L, 1);
+    double end = 0;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    end = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + s;
+    while (!mg_interrupted()) {
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        double left = end - ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+        if (left <= 0)
+            break;
+        if (left > 0.05)
+            left = 0.05;
+        struct timespec nap = {0, (long)(left * 1e9)};
+        nanosleep(&nap, NULL);
+    }
+    return 0;
+}
+
+static int l_ncpu(lua_State *L)
+{
+    lua_pushinteger(L, mg_proc_ncpu());
+    return 1;
+}
+
+static int l_pid(lua_State *L)
+{
+    lua_pushinteger(L, getpid());
+    return 1;
+}
+
+static int l_hostname(lua_State *L)
+{
+    char name[256];
+    if (gethostname(name, sizeof name) != 0)
+        strcpy(name, "localhost");
+    name[sizeof name - 1] = '\0';
+    lua_pushstring(L, name);
+    return 1;
+}
+
+static int l_self_exe(lua_State *L)
+{
+    char path[PATH_MAX];
+    if (!mg_proc_self_exe(path, sizeof path))
+        return 0;
+    lua_pushstring(L, path);
+    return 1;
+}
+
 static void push_exit_codes(lua_State *L)
 {
     static const struct { const char *name; int code; } codes[] = {
@@ -147,6 +268,14 @@ int luaopen_migrate_core(lua_State *L)
         {"now", l_now},
         {"isatty", l_isatty},
         {"peak_rss", l_peak_rss},
+        {"spawn", l_spawn},
+        {"wait", l_wait},
+        {"kill", l_kill},
+        {"sleep", l_sleep},
+        {"ncpu", l_ncpu},
+        {"pid", l_pid},
+        {"hostname", l_hostname},
+        {"self_exe", l_self_exe},
         {NULL, NULL},
     };
     mg_lua_error_mt(L);

@@ -114,7 +114,7 @@ check_eq "the failed table is rolled back (only its own row)" "-1" "$(sql "$DST"
 
 section "--stop-on-error stops after the failed table"
 prepare_target
-it_run --restart --stop-on-error "$(it_recipe plain)" source="dbname=$SRC" target="dbname=$DST"
+it_run --restart --stop-on-error --workers 1 "$(it_recipe plain)" source="dbname=$SRC" target="dbname=$DST"
 check_rc 1
 check_status public.t1_first succeeded
 check_status public.t2_checked failed "23514"

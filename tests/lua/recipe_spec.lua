@@ -193,6 +193,20 @@ describe("recipe validation in place", function()
         eq(tostring(err), this_file .. ":" .. line .. ": option 'stop_on_error' expects true or false, got string")
     end)
 
+    it("points at the line of a normalize template without %s", function()
+        local line = here(4)
+        local err = raises(function() m.recipe {
+            source = "postgresql:///a", target = "postgresql:///b",
+            table_options = {["public.items"] = {normalize = {
+                name = "btrim(name)",
+            }}},
+        } end)
+        eq({err.code, err.file, err.line}, {"recipe", this_file, line})
+        eq(tostring(err), this_file .. ":" .. line .. ": option 'normalize' in table_options[\"public.items\"] "
+            .. "expects a map of target column names to SQL expressions holding %s, but [\"name\"] is "
+            .. "\"btrim(name)\" (no %s)")
+    end)
+
     it("falls back to the call line when the key is not written literally", function()
         local line = here(2)
         local desc = minimal({create = "sometimes"})
@@ -236,6 +250,12 @@ describe("recipe validation in place", function()
             {{indexes = 0}, "option 'indexes' expects true or false, got number"},
             {{chunk_rows = 0}, "option 'chunk_rows' expects a whole number >= 1, got number 0"},
             {{chunk_rows = 1.5}, "option 'chunk_rows' expects a whole number >= 1, got number 1.5"},
+            {{normalize = "btrim(%s)"}, "option 'normalize' expects a map of target column names to SQL "
+                .. "expressions holding %s, got string"},
+            {{normalize = {name = 1}}, "option 'normalize' expects a map of target column names to SQL "
+                .. "expressions holding %s, but [\"name\"] is number"},
+            {{normalize = {"btrim(%s)"}}, "option 'normalize' expects a map of target column names to SQL "
+                .. "expressions holding %s, but it has the key 1"},
             {{params = "x"}, "option 'params' expects a map of parameter names to values, got string"},
             {{hooks = {before_rnu = print}}, "unknown option 'before_rnu' in hooks (did you mean 'before_run'?)"},
             {{hooks = {after_run = "x"}}, "option 'after_run' in hooks expects a function, got string"},
@@ -265,6 +285,8 @@ describe("recipe validation in place", function()
             {{t = {drop = {"a"}, rename = {a = "b"}}}, "column 'a' in table_options[\"t\"] is both dropped and in rename"},
             {{t = {drop = {"a"}, cast = {a = "int"}}}, "column 'a' in table_options[\"t\"] is both dropped and in cast"},
             {{t = {naming = {}}}, "unknown option 'naming' in table_options[\"t\"]"},
+            {{t = {normalize = {name = "btrim(name)"}}}, "option 'normalize' in table_options[\"t\"] expects a map "
+                .. "of target column names to SQL expressions holding %s, but [\"name\"] is \"btrim(name)\" (no %s)"},
         }
         for _, case in ipairs(cases) do
             raises(function() m.recipe(minimal({table_options = case[1]})) end, case[2], true)
@@ -324,6 +346,16 @@ describe("recipe.table_options", function()
         eq(recipe.table_options(r2, "s.orders").policy, "upsert")
         eq(recipe.table_options(r2, "s.items").policy, "append")
         eq(recipe.table_options(r2, "t.items").policy, "overwrite")
+    end)
+
+    it("merges normalize column by column, the most specific key winning", function()
+        local r2 = m.recipe(minimal({normalize = {name = "btrim(%s)", price = "round(%s)"}, table_options = {
+            ["s.*"] = {normalize = {price = "round(%s, 2)"}},
+            ["s.t"] = {normalize = {seen = "date_trunc('second', %s)"}}}}))
+        eq(recipe.table_options(r2, "s.t").normalize,
+            {name = "btrim(%s)", price = "round(%s, 2)", seen = "date_trunc('second', %s)"})
+        eq(recipe.table_options(r2, "x.t").normalize, {name = "btrim(%s)", price = "round(%s)"})
+        eq(recipe.table_options(m.recipe(minimal()), "x.t").normalize, {})
     end)
 
     it("a bare name key matches that table in any schema, below schema.name", function()

@@ -1,0 +1,478 @@
+-- migrate.work: a worker.  It claims chunks from the record and does them
+-- until none is left: in the `migrate run` process itself (--workers 1),
+-- in the processes that run starts (--workers N), or in `migrate worker`
+-- started anywhere else against the same record.
+--
+--   load     before_table hook; in ONE target transaction: the chunk's row
+--            lock, create/truncate/adopt the table, COPY (FREEZE when
+--            the table was made in it), the done-mark
+--   prepare  the same without rows (a table split into slices)
+--   data     one slice's COPY (or stage + merge for upsert) and its mark
+--   post     after_table hook, keys and indexes (each committing with its
+--            own mark), identity reset, --verify, the task's status
+--
+-- A failed chunk is rolled back and given back: rerun after the task's
+-- rerun_interval while reruns are left, else its task fails.  A lost
+-- connection (SQLSTATE class 08) is retried with backoff; the chunk stays
+-- this worker's meanwhile.
+local core = require "migrate.core"
+local errors = require "migrate.errors"
+local pg = require "migrate.pg"
+local copy = require "migrate.copy"
+local catalog = require "migrate.catalog"
+local plan = require "migrate.plan"
+local record = require "migrate.record"
+local report = require "migrate.report"
+local template = require "migrate.template"
+
+local M = {}
+
+local function log(level, fmt, ...)
+  core.log(level, "run", string.format(fmt, ...))
+end
+
+local function is_interruption(err)
+  return core.interrupted() or (type(err) == "table" and err.code == "interrupted")
+end
+M.is_interruption = is_interruption
+
+-- A connection that broke (the server went away, the network cut): worth
+-- reconnecting and trying again.
+local function is_connection_loss(err, ctx)
+  if type(err) == "table" and type(err.sqlstate) == "string" and err.sqlstate:sub(1, 2) == "08" then
+    return true
+  end
+  return not ctx.target:alive() or not ctx.source:alive()
+    or (ctx.state and not ctx.state:alive())
+end
+
+-- Attach the table to an error object (for the remark and the log line).
+local function with_table(err, label)
+  if not core.is_error(err) then
+    local msg = type(err) == "table" and (err.msg or err.message) or err
+    err = errors.new("internal", tostring(msg))
+  end
+  if err.table == nil then err.table = label end
+  return err
+end
+M.with_table = with_table
+
+-- Open the source or target named by the recipe (or plan settings).
+function M.connect(r, field, side)
+  local str = template.expand(r[field], r.params or {})
+  if str:match("^odbc:") or str:match("^https?://") then
+    error(core.error { code = "connect", side = side, msg = string.format(
+      "%s: only PostgreSQL connections are supported in this version (got %s)",
+      side, core.mask(str)) }, 0)
+  end
+  return pg.connect(str, side)
+end
+
+-- The source, read under the run's snapshot: one consistent state for
+-- every chunk of every worker (as pg_dump --jobs does).
+function M.connect_source(r, snapshot)
+  local conn = M.connect(r, "source", "source")
+  conn:exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+  if snapshot then
+    local ok, err = pcall(conn.exec, conn, "SET TRANSACTION SNAPSHOT " .. pg.quote_literal(snapshot))
+    if not ok then
+      conn:close()
+      errors.raise("connect", "source: cannot join the run's snapshot " .. snapshot ..
+        " (the run that exported it has ended?): " .. tostring(err.msg or err))
+    end
+  end
+  return conn
+end
+
+-- Run fn inside BEGIN/COMMIT on conn; roll back and re-raise on error.
+function M.in_transaction(conn, fn)
+  conn:exec("BEGIN")
+  local ok, err = pcall(fn)
+  if ok then
+    conn:exec("COMMIT")
+    return
+  end
+  if conn:alive() then pcall(conn.exec, conn, "ROLLBACK") end
+  error(err, 0)
+end
+local in_transaction = M.in_transaction
+
+-- A hook is recipe code: its failure is a recipe error naming the hook
+-- (Lua's message already carries the recipe's file:line).
+function M.call_hook(ctx, name, ...)
+  local hooks = ctx.recipe.hooks
+  local fn = hooks and hooks[name]
+  if not fn then return nil end
+  local results = { pcall(fn, ctx, ...) }
+  if results[1] then return unpack(results, 2) end
+  local err = results[2]
+  if is_interruption(err) or core.is_error(err) then error(err, 0) end
+  local msg = type(err) == "table" and (err.msg or err.message) or err
+  errors.raise("recipe", string.format("hook %s failed: %s", name, tostring(msg)))
+end
+local call_hook = M.call_hook
+
+-- An existing target table: every copied column must be there; any type
+-- difference sends the rows through the text path (the target parses).
+local function adopt_existing(task, existing)
+  local missing = {}
+  for _, c in ipairs(plan.copied(task)) do
+    local t = existing[c.target]
+    if not t then
+      missing[#missing + 1] = c.target
+    elseif t.type ~= c.type or not t.builtin then
+      task.format = "text"
+    end
+  end
+  if #missing > 0 then
+    error(core.error { code = "target", side = "target", msg = string.format(
+      "target table %s has no column %s", task.target_label, table.concat(missing, ", ")) }, 0)
+  end
+  task.key_created = true -- the table is the user's; its keys stay as they are
+end
+
+-- What this worker must know of a task another worker prepared: whether
+-- the run created its table, else the table's columns as they are.
+local function know(w, task)
+  if w.known[task.label] then return end
+  task.created = record.done(w.rec, task.label, "created") ~= nil
+  if task.created then
+    task.key_created = task.policy == "upsert"
+  else
+    local existing = catalog.table_columns(w.ctx.target, task.target.schema, task.target.name)
+    if existing then adopt_existing(task, existing) end
+  end
+  w.known[task.label] = true
+end
+
+-- The target table, made ready inside the transaction of the chunk that
+-- prepares it: dropped and created, created, truncated or adopted as it
+-- is.  Returns true when that transaction may COPY with FREEZE.
+local function prepare_target(w, task)
+  local ctx, dst = w.ctx, w.ctx.target
+  local existing = catalog.table_columns(dst, task.target.schema, task.target.name)
+  local ours = existing and record.done(w.rec, task.label, "created") ~= nil
+  if existing and task.create == "recreate" and not ours then
+    dst:exec("DROP TABLE " .. task.target.qualified .. " CASCADE")
+    existing = nil
+  end
+  w.known[task.label] = true
+  if ours then
+    -- made by an earlier attempt of this run, whose rows are to be redone
+    task.created, task.key_created = true, task.policy == "upsert"
+    dst:exec("TRUNCATE " .. task.target.qualified)
+    return true
+  end
+  if existing then
+    adopt_existing(task, existing)
+    task.created = false
+    if task.policy == "overwrite" then dst:exec("TRUNCATE " .. task.target.qualified) end
+    return task.policy == "overwrite"
+  end
+  if task.create == "never" then
+    error(core.error { code = "target", side = "target", msg = string.format(
+      "target table %s does not exist (create = \"never\")", task.target_label) }, 0)
+  end
+  -- Upsert needs the key now; otherwise it is built after the data.
+  task.key_created = task.policy == "upsert"
+  dst:exec(plan.create_sql(task, task.key_created))
+  task.created = true
+  record.mark(ctx.record, task.label, "created")
+  if task.key_created then record.mark(ctx.record, task.label, "primary key") end
+  return true
+end
+
+local function progress_printer(task, options)
+  if not options.progress or not core.isatty(2) then return nil end
+  -- A PostgreSQL COPY sends one piece per row; the catalog's estimate
+  -- gives the percentage and the time left.
+  local estimate = task.entry.rows
+  return function(s)
+    local rate = s.seconds > 0 and s.bytes / s.seconds or 0
+    local line = string.format("\r\27[K  %s  %s rows  %s  %s/s", task.target_label,
+      report.thousands(s.pieces), report.bytes(s.bytes), report.bytes(rate))
+    if estimate and estimate > 0 and s.pieces > 0 and s.seconds > 0 then
+      local done = math.min(s.pieces / estimate, 0.99)
+      local left = s.seconds * (1 - done) / done
+      line = line .. string.format("  ~%d%%  %ds left", math.floor(done * 100), math.ceil(left))
+    end
+    io.stderr:write(line)
+  end
+end
+
+local function run_copy(ctx, task, source_sql, target_sql, options)
+  local progress = progress_printer(task, options)
+  local stats = copy.run {
+    source = ctx.source, source_sql = source_sql,
+    target = ctx.target, target_sql = target_sql,
+    format = task.format, progress = progress,
+  }
+  if progress then io.stderr:write("\r\27[K") end
+  return stats
+end
+
+-- Copy one slice of the source (all of it, or the rows matching `cond`)
+-- into the target, inside the caller's transaction.  Upsert stages and
+-- merges.
+local function copy_slice(ctx, task, cond, freeze, options)
+  local dst = ctx.target
+  if task.policy ~= "upsert" then
+    local stats = run_copy(ctx, task, plan.source_copy_sql(task, cond),
+      plan.target_copy_sql(task, task.target.qualified, freeze), options)
+    return { rows = stats.rows, bytes = stats.bytes }
+  end
+  local stage = "pg_temp._migrate_stage"
+  local names = {}
+  for i, c in ipairs(plan.copied(task)) do names[i] = pg.quote_ident(c.target) end
+  dst:exec(string.format("CREATE TEMP TABLE _migrate_stage ON COMMIT DROP AS SELECT %s FROM %s WITH NO DATA",
+    table.concat(names, ", "), task.target.qualified))
+  local stats = run_copy(ctx, task, plan.source_copy_sql(task, cond),
+    plan.target_copy_sql(task, stage, false), options)
+  -- The merge's hash joins want the matching keys in memory.
+  dst:exec("SET LOCAL work_mem = '256MB'")
+  local out = { rows = stats.rows, bytes = stats.bytes, inserted = 0, updated = 0 }
+  for _, step in ipairs(plan.merge_sql(task, stage)) do
+    local _, _, tag = dst:query(step.sql)
+    if step.counts then out[step.counts] = tonumber(tag:match("(%d+)$")) end
+  end
+  return out
+end
+
+-- Run steps (post-load DDL) of a task; the first failure is returned.
+-- Each step and its done-mark commit together; a done step is skipped
+-- when a run resumes (steps with once = false are simply run again).
+function M.run_steps(ctx, label, steps)
+  for _, step in ipairs(steps) do
+    local ok, err = true, nil
+    if step.once == false then
+      ok, err = pcall(ctx.target.exec, ctx.target, step.sql)
+    elseif not record.done(ctx.record, label, step.what) then
+      ok, err = pcall(in_transaction, ctx.target, function()
+        ctx.target:exec(step.sql)
+        record.mark(ctx.record, label, step.what)
+      end)
+    end
+    if not ok then
+      if is_interruption(err) then error(err, 0) end
+      return string.format("%s failed: %s", step.what, tostring(err))
+    end
+  end
+  return nil
+end
+
+-- The remark of a finished task: upsert counts, how it was split, notes.
+local function remark_of(task, totals)
+  local parts = {}
+  if task.policy == "upsert" then
+    parts[#parts + 1] = string.format("%s inserted, %s updated, %s unchanged",
+      report.thousands(totals.inserted), report.thousands(totals.updated),
+      report.thousands(totals.rows - totals.inserted - totals.updated))
+  end
+  if totals.slices > 1 then
+    local key = totals.cond and totals.cond:match('^"(.-)" [<>]')
+    local by = key or (totals.cond and totals.cond:match("^ctid") and "ctid range") or "condition"
+    parts[#parts + 1] = string.format("%d chunks by %s", totals.slices, by)
+  end
+  for _, n in ipairs(task.notes or {}) do parts[#parts + 1] = n end
+  return #parts > 0 and table.concat(parts, "; ") or nil
+end
+
+-- The post chunk: after_table, keys and indexes, identity reset, verify;
+-- then the task's status commits with the chunk's done-mark.
+local function finish_task(w, task, c)
+  local ctx, rec = w.ctx, w.rec
+  local totals = record.totals(rec, task.label)
+  local res = { source = task.label, target = task.target_label, task = task,
+                status = "succeeded", rows = totals.rows, bytes = totals.bytes }
+  res.remark = remark_of(task, totals)
+  call_hook(ctx, "after_table", task, res)
+  local failure
+  if task.created then failure = M.run_steps(ctx, task.label, plan.post_sql(task)) end
+  if not failure and task.reset_sequences then
+    -- setval is not transactional anyway; once the keys exist, max()
+    -- reads one index page instead of the whole table.
+    local steps = {}
+    for _, sql in ipairs(plan.identity_reset_sql(task)) do
+      steps[#steps + 1] = { what = "identity reset", sql = sql, once = false }
+    end
+    failure = M.run_steps(ctx, task.label, steps)
+  end
+  if not failure and w.options.verify then
+    local v = require("migrate.verify").table(ctx, task)
+    if v.status ~= "match" then failure = "verify: " .. tostring(v.remark) end
+    res.remark = res.remark and (res.remark .. "; verified") or "verified"
+  end
+  if failure then
+    res.status = "failed"
+    res.remark = string.format("%s on %s", failure, task.target_label)
+    log("error", "%s", res.remark)
+  else
+    log("info", "%s: %s rows in %.2f s", task.target_label, report.thousands(res.rows), totals.seconds or 0)
+  end
+  in_transaction(ctx.target, function()
+    if not record.hold(rec, task.label, c.chunk, w.id) then return end
+    record.chunk_done(rec, task.label, c.chunk)
+    record.set_status(rec, task.label, res.status,
+      { rows = res.rows, bytes = res.bytes, seconds = totals.seconds, reason = res.remark })
+  end)
+  if res.status == "failed" and w.stop_on_error then record.stopping(rec) end
+end
+
+-- A task skipped by its before_table hook: its chunks are done, no rows.
+local function skip_task(w, task)
+  in_transaction(w.ctx.target, function()
+    record.finish_chunks(w.rec, task.label)
+    record.set_status(w.rec, task.label, "skipped", { reason = "skipped by the before_table hook" })
+  end)
+end
+
+-- Do one claimed chunk.  Returns "done", "lost" (another worker has it
+-- now), "failed", "interrupted", or "reconnect" and the error.
+local function do_chunk(w, task, c)
+  local ctx, rec = w.ctx, w.rec
+  if c.timeout and c.elapsed and c.elapsed >= c.timeout then
+    errors.raise("timeout", string.format("timed out: the task ran %d s (timeout = %d)",
+      math.floor(c.elapsed), c.timeout))
+  end
+  if c.kind == "post" then
+    know(w, task)
+    return finish_task(w, task, c)
+  end
+  if c.kind == "data" then
+    know(w, task)
+  elseif call_hook(ctx, "before_table", task) == false then
+    return skip_task(w, task)
+  end
+  if c.kind == "data" then
+    log("info", "%s: chunk %d of %d", task.target_label, c.chunk, c.slices or 0)
+  else
+    log("info", "%s -> %s (%s, %s)", task.label, task.target_label, task.policy, task.format)
+  end
+  if c.kind ~= "data" and task.create ~= "never" then
+    -- Before the chunk's transaction, which may be long: workers making
+    -- the same schema at once wait for each other only this long.
+    local ok, err = pcall(ctx.target.exec, ctx.target,
+      "CREATE SCHEMA IF NOT EXISTS " .. pg.quote_ident(task.target.schema))
+    if not ok and not (type(err) == "table" and (err.sqlstate == "23505" or err.sqlstate == "42P06")) then
+      error(err, 0)
+    end
+  end
+  local lost = false
+  in_transaction(ctx.target, function()
+    if not record.hold(rec, task.label, c.chunk, w.id) then
+      lost = true
+      return
+    end
+    if c.timeout then
+      local left = math.max(1, math.floor((c.timeout - (c.elapsed or 0)) * 1000))
+      ctx.target:exec(string.format("SET LOCAL statement_timeout = %d", left))
+    end
+    local freeze = false
+    if c.kind ~= "data" then freeze = prepare_target(w, task) end
+    local stats = {}
+    if c.kind ~= "prepare" then stats = copy_slice(ctx, task, c.cond, freeze, w.options) end
+    -- The rows and their done-mark commit together, or neither does.
+    record.chunk_done(rec, task.label, c.chunk, stats)
+  end)
+  return lost and "lost" or "done"
+end
+
+local function execute(w, c)
+  local ctx, rec = w.ctx, w.rec
+  local task = w.tasks[c.task]
+  if not task then
+    local reason = "this worker's plan has no task " .. c.task .. " (plan changed?)"
+    record.release(rec, c.task, c.chunk, reason, 0)
+    errors.raise("internal", reason)
+  end
+  -- A failed or cancelled read must not abort the run's source snapshot.
+  ctx.source:exec("SAVEPOINT migrate_chunk")
+  local ok, outcome = pcall(do_chunk, w, task, c)
+  if ctx.source:alive() then
+    pcall(ctx.source.exec, ctx.source, ok and "RELEASE SAVEPOINT migrate_chunk"
+      or "ROLLBACK TO SAVEPOINT migrate_chunk")
+  end
+  if ok then return outcome or "done" end
+  local err = with_table(outcome, task.label)
+  if is_interruption(err) then
+    if ctx.target:alive() then pcall(record.release, rec, c.task, c.chunk, nil, 0) end
+    return "interrupted"
+  end
+  if is_connection_loss(err, ctx) then return "reconnect", err end
+  if err.sqlstate == "57014" and c.timeout then
+    err = with_table(core.error { code = "timeout", side = "target", sqlstate = err.sqlstate,
+      msg = string.format("timed out after %d s (timeout = %d)", c.timeout, c.timeout) }, task.label)
+  end
+  local reason = tostring(err)
+  if c.attempts <= (c.reruns or 0) then
+    log("warn", "%s (rerun %d of %d in %d s)", reason, c.attempts, c.reruns, c.rerun_interval or 0)
+    record.release(rec, c.task, c.chunk, reason, c.rerun_interval or 0)
+    return "failed"
+  end
+  log("error", "%s", reason)
+  in_transaction(ctx.target, function()
+    record.release(rec, c.task, c.chunk, reason, 0)
+    record.set_status(rec, c.task, "failed", { reason = reason })
+  end)
+  if w.stop_on_error then record.stopping(rec) end
+  return "failed"
+end
+
+-- After a lost connection: reconnect what broke, waiting 1, 2, 4 ... s
+-- between tries (w.retries tries).  The source can only come back while
+-- the run's snapshot lives.
+local function reconnect(w, err)
+  local ctx = w.ctx
+  for attempt = 1, w.retries do
+    if core.interrupted() then return false end
+    local wait = math.min(2 ^ (attempt - 1), 30)
+    log("warn", "%s; reconnecting in %d s (try %d of %d)", tostring(err), wait, attempt, w.retries)
+    core.sleep(wait)
+    local ok, e = pcall(function()
+      if not ctx.target:alive() or not pcall(ctx.target.exec, ctx.target, "SELECT 1") then
+        pcall(ctx.target.close, ctx.target)
+        ctx.target = M.connect(ctx.recipe, "target", "target")
+        w.rec.conn = ctx.target
+      end
+      if not ctx.source:alive() or not pcall(ctx.source.exec, ctx.source, "SELECT 1") then
+        if not w.snapshot then
+          errors.raise("connect", "source: the connection holding the run's snapshot was lost")
+        end
+        pcall(ctx.source.close, ctx.source)
+        ctx.source = M.connect_source(ctx.recipe, w.snapshot)
+      end
+    end)
+    if ok then
+      log("info", "reconnected")
+      return true
+    end
+    err = e
+  end
+  error(with_table(err, nil), 0)
+end
+
+-- Claim and do chunks until none is left for anyone.  Returns "done" or
+-- "interrupted"; raises when a connection cannot be had back.
+function M.loop(w)
+  w.known = w.known or {}
+  while true do
+    if core.interrupted() then return "interrupted" end
+    local ok, c, left = pcall(record.claim, w.rec, w.id, w.lease, w.max_tasks)
+    if not ok then
+      local err = c
+      if is_interruption(err) then return "interrupted" end
+      if not is_connection_loss(err, w.ctx) then error(err, 0) end
+      if not reconnect(w, err) then return "interrupted" end
+    elseif c then
+      local outcome, err = execute(w, c)
+      if outcome == "interrupted" then return "interrupted" end
+      if outcome == "reconnect" and not reconnect(w, err) then return "interrupted" end
+    elseif left == 0 then
+      return "done"
+    else
+      core.sleep(0.2)
+    end
+  end
+end
+
+return M
