@@ -36,6 +36,8 @@ static const char *usage_text =
     "  clean RECIPE.lua|PLAN.yaml      drop what its latest run created, to retry\n"
     "  status [RECIPE|PLAN] [--state URL]  the migration record: tasks,\n"
     "                                  status, rows, time, failure reasons\n"
+    "  worker [--state URL] [--run ID] join a running migration and do its\n"
+    "                                  chunks (scale-out, another host)\n"
     "  test SPEC.lua ...               run Lua spec files inside migrate (TAP)\n"
     "  help [COMMAND]                  show help\n"
     "\n"
@@ -57,9 +59,11 @@ static const char *run_help =
     "\n"
     "Run a recipe: select the source tables, name them, create the targets,\n"
     "copy the rows, build indexes and foreign keys, print the report.\n"
-    "Progress is recorded in the target (schema _migrate): each table's rows\n"
+    "Progress is recorded in the target (schema _migrate): each chunk's rows\n"
     "commit with their done-mark, so running the same recipe (or plan) again\n"
-    "after a crash or Ctrl-C resumes where it stopped.\n"
+    "after a crash or Ctrl-C resumes where it stopped.  Worker processes\n"
+    "claim the chunks (tables, or key/ctid ranges of big ones) from the\n"
+    "record and read the source under one snapshot.\n"
     "key=value arguments become the recipe's params (m.params.key and\n"
     "${key} in recipe strings).\n"
     "\n"
@@ -69,6 +73,13 @@ static const char *run_help =
     "      --restart         start a new run instead of resuming the last\n"
     "                        unfinished one of this recipe or plan\n"
     "      --no-progress     no progress lines while copying\n"
+    "      --workers N       worker processes (default: the recipe's\n"
+    "                        workers, else the number of cores)\n"
+    "      --lease SECONDS   how long a claimed chunk is a worker's before\n"
+    "                        another may take it (default 60)\n"
+    "      --verify          verify each table after loading it (counts and\n"
+    "                        checksums; a difference fails the table)\n"
+    "      --report FILE     also write the report as JSON to FILE\n"
     "  -v, --verbose, -q, --quiet, --log-level LEVEL  as for migrate\n"
     "\n"
     "Exit codes: 0 every table succeeded, 1 some tables failed, 3 the recipe\n"
@@ -126,6 +137,18 @@ static const char *clean_help =
     "to stays) and delete that run from the record, in one transaction, so\n"
     "the migration can be retried from nothing. Asks on a terminal;\n"
     "elsewhere it needs --yes.\n";
+
+static const char *worker_help =
+    "usage: migrate worker --state URL [--run ID] [source=URL]\n"
+    "\n"
+    "Join a running migration: claim its chunks from the record and do\n"
+    "them until none is left, reading the source under the run's snapshot.\n"
+    "Start as many as you like, on any host that reaches both databases.\n"
+    "--state is the database holding the record (the run's target); --run\n"
+    "picks the run (default: the latest running one). The plan comes from\n"
+    "the record with its passwords masked: give source=URL again, or use\n"
+    "PGPASSWORD / ~/.pgpass. `migrate run --workers N` starts its workers\n"
+    "this way itself.\n";
 
 static const char *test_help =
     "usage: migrate test SPEC.lua ...\n"
@@ -342,6 +365,8 @@ static const char *help_for(const char *cmd)
         return verify_help;
     if (strcmp(cmd, "clean") == 0)
         return clean_help;
+    if (strcmp(cmd, "worker") == 0)
+        return worker_help;
     return NULL;
 }
 

@@ -9,6 +9,7 @@
 -- terminal; elsewhere it needs --yes.
 local core = require "migrate.core"
 local errors = require "migrate.errors"
+local record = require "migrate.record"
 local report = require "migrate.report"
 
 local M = {}
@@ -28,36 +29,51 @@ function M.main(path, params, options)
   local runner = require "migrate.runner"
   local r, run_key = runner.settings_of(path, params)
   local conn = runner.connect(r, "target", "target")
-  local has = conn:query("SELECT to_regclass('_migrate.runs') IS NOT NULL AS yes")[1].yes
-  local run = has and conn:query([[
+  -- The record: in the target, or apart (--state)
+  local state = options.state and require("migrate.pg").connect(options.state, "state") or conn
+  local function close()
+    conn:close()
+    if state ~= conn then state:close() end
+  end
+  local has = state:query("SELECT to_regclass('_migrate.runs') IS NOT NULL AS yes")[1].yes
+  local run = has and state:query([[
     SELECT run_id FROM _migrate.runs WHERE run_key = $1 ORDER BY run_id DESC LIMIT 1]], run_key)[1]
   if not run then
     io.stderr:write("migrate: nothing to clean: no run of ", path, " in the record of ",
-      conn:display(), "\n")
-    conn:close()
+      state:display(), "\n")
+    close()
     return core.exit.ok
   end
-  local created = conn:query([[
-    SELECT t.target, t.target_sql FROM _migrate.tasks t
-      JOIN _migrate.steps s ON s.run_id = t.run_id AND s.task = t.task AND s.step = 'created'
-     WHERE t.run_id = $1 ORDER BY t.target]], run.run_id)
-  local names = {}
-  for i, c in ipairs(created) do names[i] = c.target end
+  local rec = { conn = state, run_id = run.run_id }
+  if state ~= conn then record.attach_target(rec, conn) end
+  local created, names = {}, {}
+  for _, t in ipairs(state:query(
+      "SELECT task, target, target_sql FROM _migrate.tasks WHERE run_id = $1 ORDER BY target", run.run_id)) do
+    if record.done(rec, t.task, "created") then
+      created[#created + 1] = t
+      names[#names + 1] = t.target
+    end
+  end
   io.stdout:write(string.format("run %d created %d table(s)%s\n", run.run_id, #names,
     #names > 0 and (": " .. table.concat(names, ", ")) or ""))
   if not confirm(run.run_id, names, options) then
     io.stdout:write("nothing dropped\n")
-    conn:close()
+    close()
     return core.exit.ok
   end
-  -- One transaction: the tables and the record go together, or not at all.
+  -- One transaction: the tables and the record go together, or not at all
+  -- (with the record apart: the tables and their landed marks, then the run).
   conn:exec("BEGIN")
   for _, c in ipairs(created) do
     conn:exec("DROP TABLE IF EXISTS " .. c.target_sql .. " CASCADE")
   end
-  conn:query("DELETE FROM _migrate.runs WHERE run_id = $1", run.run_id)
-  conn:exec("COMMIT")
-  conn:close()
+  if rec.target then
+    conn:query("DELETE FROM _migrate.landed WHERE token = $1", rec.token)
+    conn:exec("COMMIT")
+  end
+  state:query("DELETE FROM _migrate.runs WHERE run_id = $1", run.run_id)
+  if not rec.target then conn:exec("COMMIT") end
+  close()
   io.stdout:write(string.format("dropped %s table(s); run %d deleted from the record\n",
     report.thousands(#names), run.run_id))
   return core.exit.ok

@@ -15,6 +15,15 @@
 -- row lock; so a run killed at any instant is resumed by running the same
 -- recipe or plan again, and no row is lost or copied twice.  The lease
 -- lets another worker take a chunk whose worker died.
+--
+-- With --state URL the record lives in another database.  The done-marks
+-- must still commit with the rows, so the target then keeps one table,
+-- _migrate.landed (run token, task, chunk or step): a chunk's rows and its
+-- landed row commit in the target transaction, which runs inside the state
+-- transaction holding the chunk's lock; the state learns of it right
+-- after.  A worker dying between the two commits leaves a landed chunk
+-- that the record calls undone: the next worker to claim it finds the
+-- landed row and only marks it done.
 local core = require "migrate.core"
 
 local M = {}
@@ -29,7 +38,8 @@ CREATE TABLE IF NOT EXISTS _migrate.runs (
   status      text NOT NULL DEFAULT 'running',
   plan        text,
   settings    text,
-  snapshot    text
+  snapshot    text,
+  token       text NOT NULL DEFAULT gen_random_uuid()::text
 );
 CREATE TABLE IF NOT EXISTS _migrate.tasks (
   run_id      bigint NOT NULL REFERENCES _migrate.runs ON DELETE CASCADE,
@@ -81,7 +91,8 @@ CREATE TABLE IF NOT EXISTS _migrate.chunks (
   done_at     timestamptz,
   PRIMARY KEY (run_id, task, chunk),
   FOREIGN KEY (run_id, task) REFERENCES _migrate.tasks ON DELETE CASCADE
-)]]
+);
+CREATE INDEX IF NOT EXISTS chunks_to_do ON _migrate.chunks (run_id, task) WHERE done_at IS NULL]]
 
 -- What identifies "the same run again": the recipe or plan file and its
 -- parameters (masked: the record never holds a password).
@@ -96,14 +107,41 @@ function M.run_key(path, params)
   return table.concat(parts, " ")
 end
 
--- Open the record on `conn`: the unfinished run with this key is resumed
--- unless `restart`; else a new run starts.  Returns the record.
-function M.open(conn, run_key, restart)
+local LANDED_SQL = [[
+CREATE SCHEMA IF NOT EXISTS _migrate;
+CREATE TABLE IF NOT EXISTS _migrate.landed (
+  token   text NOT NULL,
+  task    text NOT NULL,
+  what    text NOT NULL,
+  rows    bigint,
+  done_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (token, task, what)
+)]]
+
+-- Make the record's tables (or the target's landed table) if needed.
+local function ensure(conn, sql)
   -- Several runs may create the schema at once; one lock makes it so.
   conn:exec("BEGIN")
   conn:query("SELECT pg_advisory_xact_lock(hashtext('migrate record'))")
-  conn:exec(SCHEMA_SQL)
+  conn:exec(sql)
   conn:exec("COMMIT")
+end
+
+-- A record kept apart from the target: its run token and the target.
+function M.attach_target(rec, target)
+  if not target then return rec end
+  ensure(target, LANDED_SQL)
+  rec.target = target
+  rec.token = rec.conn:query("SELECT token FROM _migrate.runs WHERE run_id = $1", rec.run_id)[1].token
+  rec.pending = {}
+  return rec
+end
+
+-- Open the record on `conn`: the unfinished run with this key is resumed
+-- unless `restart`; else a new run starts.  `target` is given when the
+-- record is kept apart from it (--state).  Returns the record.
+function M.open(conn, run_key, restart, target)
+  ensure(conn, SCHEMA_SQL)
   local rec = { conn = conn, resumed = false }
   local rows = conn:query([[
     SELECT run_id FROM _migrate.runs
@@ -128,14 +166,14 @@ function M.open(conn, run_key, restart)
     rec.run_id = conn:query(
       "INSERT INTO _migrate.runs (run_key) VALUES ($1) RETURNING run_id", run_key)[1].run_id
   end
-  return rec
+  return M.attach_target(rec, target)
 end
 
 -- The record of run `run_id` (a worker joining it), or of the latest run
 -- still running when run_id is nil.  Returns the record and the run row.
 function M.join(conn, run_id)
   local run = conn:query([[
-    SELECT run_id, status, plan, settings, snapshot FROM _migrate.runs
+    SELECT run_id, status, plan, settings, snapshot, token FROM _migrate.runs
      WHERE CASE WHEN $1::bigint IS NULL THEN status = 'running' ELSE run_id = $1 END
      ORDER BY run_id DESC LIMIT 1]], run_id)[1]
   if not run then return nil end
@@ -151,6 +189,10 @@ end
 
 -- The finished step `step` of `task` ({rows = n}), or nil.
 function M.done(rec, task, step)
+  if rec.target then
+    return rec.target:query("SELECT rows FROM _migrate.landed WHERE token = $1 AND task = $2 AND what = $3",
+      rec.token, task, step)[1]
+  end
   return rec.conn:query("SELECT rows FROM _migrate.steps WHERE run_id = $1 AND task = $2 AND step = $3",
     rec.run_id, task, step)[1]
 end
@@ -230,7 +272,8 @@ SELECT c.task, c.chunk, c.kind, c.cond, c.attempts,
       WHERE z.run_id = c.run_id AND z.task = c.task AND z.done_at IS NULL
         AND ((z.kind = 'prepare' AND c.kind <> 'prepare')
              OR (c.kind = 'post' AND z.kind <> 'post')))
- ORDER BY (c.worker = $2) DESC NULLS LAST, t.estimate DESC NULLS LAST, t.position, c.chunk
+ ORDER BY (c.worker = $2) DESC NULLS LAST, (c.kind = 'post') DESC, t.estimate DESC NULLS LAST,
+          t.position, c.chunk
  LIMIT 1
    FOR UPDATE OF c SKIP LOCKED]]
 
@@ -286,14 +329,33 @@ function M.hold(rec, task, chunk, worker)
   return rows[1] ~= nil
 end
 
--- Mark a chunk done, INSIDE the transaction that did its work.
+-- Mark a chunk done, INSIDE the transaction that did its work.  With the
+-- record apart, the target gets the landed row now and the record the
+-- mark at M.flush, after the target's commit.
 function M.chunk_done(rec, task, chunk, stats)
   stats = stats or {}
+  if rec.target and not stats.flushing then
+    M.mark(rec, task, "chunk " .. chunk, stats.rows)
+    stats.flushing = true
+    rec.pending[#rec.pending + 1] = { task, chunk, stats }
+    return
+  end
   rec.conn:query([[
     UPDATE _migrate.chunks
        SET done_at = now(), rows = $4, bytes = $5, inserted = $6, updated = $7, lease_until = NULL
      WHERE run_id = $1 AND task = $2 AND chunk = $3]],
     rec.run_id, task, chunk, stats.rows, stats.bytes, stats.inserted, stats.updated)
+end
+
+-- The record learns what the target committed (the record apart).
+function M.flush(rec)
+  for _, p in ipairs(rec.pending or {}) do M.chunk_done(rec, p[1], p[2], p[3]) end
+  if rec.pending then rec.pending = {} end
+end
+
+-- Forget the marks of a target transaction that rolled back.
+function M.forget(rec)
+  if rec.pending then rec.pending = {} end
 end
 
 -- Give a chunk back: claimable again after `delay` seconds (0: now).
@@ -337,6 +399,12 @@ end
 -- Mark a step done.  Call it INSIDE the transaction that did the step's
 -- work: both commit together or neither does.
 function M.mark(rec, task, step, rows)
+  if rec.target then
+    rec.target:query([[
+      INSERT INTO _migrate.landed (token, task, what, rows) VALUES ($1, $2, $3, $4)
+      ON CONFLICT DO NOTHING]], rec.token, task, step, rows)
+    return
+  end
   rec.conn:query([[
     INSERT INTO _migrate.steps (run_id, task, step, rows) VALUES ($1, $2, $3, $4)
     ON CONFLICT DO NOTHING]], rec.run_id, task, step, rows)

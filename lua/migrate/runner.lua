@@ -151,6 +151,7 @@ local function run_settings(r, options)
     max_tasks = r.max_tasks, retries = r.retries or 5,
     stop_on_error = (options.stop_on_error or r.stop_on_error) and true or false,
     verify = options.verify and true or false,
+    separate_state = options.state ~= nil,
   }
 end
 
@@ -161,7 +162,7 @@ function M.worker(ctx, rec, tasks, s, options, snapshot)
   ctx.record = rec
   return { ctx = ctx, rec = rec, tasks = by_label, id = core.hostname() .. ":" .. core.pid(),
            lease = s.lease, max_tasks = s.max_tasks, retries = s.retries,
-           stop_on_error = s.stop_on_error, snapshot = snapshot,
+           stop_on_error = s.stop_on_error, snapshot = snapshot, state_url = options.state,
            options = { progress = options.progress, verify = s.verify } }
 end
 
@@ -175,12 +176,12 @@ end
 -- Start n `migrate worker` processes for this run.  They get the
 -- connections (with their passwords) through their environment, never
 -- their command line.  Returns { [pid] = worker id }.
-local function spawn_workers(ctx, rec, n)
+local function spawn_workers(ctx, rec, n, state_url)
   local r = ctx.recipe
   local exe = core.self_exe()
   local env = { "MIGRATE_WORKER=" .. cjson.encode {
     source = r.source, target = r.target, params = r.params or {},
-    recipe = recipe.origin(r),
+    recipe = recipe.origin(r), state = state_url,
   } }
   local children = {}
   for _ = 1, n do
@@ -311,7 +312,9 @@ function M.execute(ctx, tasks, options)
   local r = ctx.recipe
   local s = run_settings(r, options)
   local t0 = core.now()
-  local rec = record.open(ctx.target, ctx.run_key, options.restart)
+  local state = ctx.target
+  if options.state then state = require("migrate.pg").connect(options.state, "state") end
+  local rec = record.open(state, ctx.run_key, options.restart, options.state and ctx.target)
   ctx.record = rec
   if rec.resumed then
     log("info", "resuming run %d (--restart starts over)", rec.run_id)
@@ -336,7 +339,7 @@ function M.execute(ctx, tasks, options)
   local w = M.worker(ctx, rec, tasks, s, options, nil)
   if s.workers > 1 then
     log("info", "%d workers", s.workers)
-    supervise(rec, spawn_workers(ctx, rec, s.workers), options, t0)
+    supervise(rec, spawn_workers(ctx, rec, s.workers, options.state), options, t0)
   end
   -- What the workers left (all of it with --workers 1; a dead worker's
   -- chunks) is done here.
@@ -382,6 +385,7 @@ function M.execute(ctx, tasks, options)
     or code == core.exit.interrupted and "interrupted" or "failed")
   ctx.source:close()
   ctx.target:close()
+  if rec.target then rec.conn:close() end
   return code
 end
 
@@ -395,16 +399,19 @@ function M.worker_main(params, options)
   local settings = given and cjson.decode(given)
   local errors = require "migrate.errors"
   local r
-  local state
+  local state, target
+  local pg = require "migrate.pg"
   if settings then
     r = { source = settings.source, target = settings.target, params = settings.params, hooks = {} }
     if settings.recipe then r = recipe.load(settings.recipe, settings.params) end
-    state = connect(r, "target", "target")
+    target = connect(r, "target", "target")
+    state = settings.state and pg.connect(settings.state, "state") or target
+    options.state = settings.state
   else
     if not options.state then
       errors.raise("usage", "migrate worker needs --state URL: the database holding the run's record (its target)")
     end
-    state = require("migrate.pg").connect(options.state, "target")
+    state = pg.connect(options.state, "state")
   end
   local rec, run = record.join(state, tonumber(options.run))
   if not rec then
@@ -416,16 +423,21 @@ function M.worker_main(params, options)
     core.log("info", "worker", string.format("run %d is %s: nothing to do", rec.run_id, run.status))
     return core.exit.ok
   end
+  local s = cjson.decode(run.settings)
   if not settings then
     local doc = yaml.decode(run.plan)
     local merged = {}
     for k, v in pairs(doc.params ~= yaml.null and doc.params or {}) do merged[k] = v end
     for k, v in pairs(params) do merged[k] = v end
-    r = { source = params.source or doc.source, target = doc.target, params = merged, hooks = {} }
-    if tostring(r.source):find("***", 1, true) then
-      errors.raise("usage", "the run's source connection is written with its password masked; " ..
-        "give source=... (or use PGPASSWORD / ~/.pgpass)")
+    r = { source = params.source or doc.source, target = params.target or doc.target,
+          params = merged, hooks = {} }
+    for _, field in ipairs { "source", "target" } do
+      if tostring(r[field]):find("***", 1, true) and (field == "source" or s.separate_state) then
+        errors.raise("usage", string.format("the run's %s connection is written with its password masked; " ..
+          "give %s=... (or use PGPASSWORD / ~/.pgpass)", field, field))
+      end
     end
+    target = s.separate_state and connect(r, "target", "target") or state
     local origin = doc.recipe ~= yaml.null and doc.recipe or nil
     local f = origin and io.open(origin)
     if f then
@@ -433,7 +445,8 @@ function M.worker_main(params, options)
       r.hooks = recipe.load(origin, merged).hooks or {}
     end
   end
-  local ctx = { recipe = r, params = r.params, source_type = "pg", target_type = "pg", target = state }
+  if s.separate_state then record.attach_target(rec, target) end
+  local ctx = { recipe = r, params = r.params, source_type = "pg", target_type = "pg", target = target }
   ctx.log = function(msg) core.log("info", "recipe", tostring(msg)) end
   ctx.source = work.connect_source(r, run.snapshot)
   ctx.source:exec("SAVEPOINT migrate_catalog")
@@ -442,12 +455,12 @@ function M.worker_main(params, options)
   ctx.source:exec("RELEASE SAVEPOINT migrate_catalog")
   ctx.source:exec("SET LOCAL search_path TO DEFAULT")
   local tasks = require("migrate.planfile").tasks_from_text(run.plan, entries)
-  local s = cjson.decode(run.settings)
-  local w = M.worker(ctx, rec, tasks, s, { progress = false }, run.snapshot)
+  local w = M.worker(ctx, rec, tasks, s, { progress = false, state = options.state }, run.snapshot)
   core.log("info", "worker", string.format("%s joined run %d", w.id, rec.run_id))
   local outcome = work.loop(w)
   ctx.source:close()
   ctx.target:close()
+  if rec.target then rec.conn:close() end
   return outcome == "done" and core.exit.ok or core.exit.interrupted
 end
 

@@ -34,13 +34,17 @@ end
 local QUERY = [[
 SELECT t.run_id, t.task, t.target, t.status, t.rows, t.seconds, t.attempts,
        t.reason, to_char(t.started_at, 'YYYY-MM-DD HH24:MI:SS') AS started,
-       to_char(t.finished_at, 'YYYY-MM-DD HH24:MI:SS') AS finished
+       to_char(t.finished_at, 'YYYY-MM-DD HH24:MI:SS') AS finished, t.worker,
+       (SELECT count(*) FROM _migrate.chunks c WHERE c.run_id = t.run_id AND c.task = t.task
+           AND c.kind IN ('load', 'data')) AS chunks,
+       (SELECT count(*) FROM _migrate.chunks c WHERE c.run_id = t.run_id AND c.task = t.task
+           AND c.kind IN ('load', 'data') AND c.done_at IS NOT NULL) AS chunks_done
   FROM _migrate.tasks t
  WHERE t.run_id = COALESCE($1::bigint, (SELECT max(run_id) FROM _migrate.runs))
    AND ($2::text IS NULL OR t.status = $2)
    AND ($3::text IS NULL OR t.task LIKE $3 OR t.target LIKE $3)
    AND ($4::timestamptz IS NULL OR COALESCE(t.finished_at, t.started_at) >= $4)
- ORDER BY t.task]]
+ ORDER BY t.position, t.task]]
 
 local function render(rows)
   local out = {}
@@ -49,16 +53,18 @@ local function render(rows)
       tostring(r.run_id), r.task, r.target, r.status,
       r.rows and report.thousands(r.rows) or "",
       r.seconds and string.format("%.2f", r.seconds) or "",
-      tostring(r.attempts), r.finished or r.started or "",
+      tostring(r.attempts), string.format("%d/%d", r.chunks_done, r.chunks),
+      r.worker or "", r.finished or r.started or "",
       ((r.reason or ""):gsub("\n", " ")),
     }
   end
   return report.table({ "run", "source table", "target table", "status", "rows",
-    "seconds", "attempts", "at", "remark" }, out, { [1] = true, [5] = true, [6] = true, [7] = true })
+    "seconds", "attempts", "chunks", "worker", "at", "remark" }, out,
+    { [1] = true, [5] = true, [6] = true, [7] = true, [8] = true })
 end
 
 function M.main(args, params, options)
-  local conn = pg.connect(state_url(args, params, options), "target")
+  local conn = pg.connect(state_url(args, params, options), options.state and "state" or "target")
   local has = conn:query("SELECT to_regclass('_migrate.tasks') IS NOT NULL AS yes")[1].yes
   if not has then
     io.stderr:write("migrate: no migration record in ", conn:display(), "\n")
@@ -77,7 +83,8 @@ function M.main(args, params, options)
     for i, r in ipairs(rows) do
       list[i] = {}
       for _, k in ipairs { "run_id", "task", "target", "status", "rows", "seconds",
-                           "attempts", "reason", "started", "finished" } do
+                           "attempts", "reason", "started", "finished", "worker",
+                           "chunks", "chunks_done" } do
         local v = r[k]
         if v == nil then v = cjson.null end
         list[i][k] = v

@@ -43,7 +43,7 @@ local function is_connection_loss(err, ctx)
     return true
   end
   return not ctx.target:alive() or not ctx.source:alive()
-    or (ctx.state and not ctx.state:alive())
+    or (ctx.record and not ctx.record.conn:alive())
 end
 
 -- Attach the table to an error object (for the remark and the log line).
@@ -96,6 +96,43 @@ function M.in_transaction(conn, fn)
   error(err, 0)
 end
 local in_transaction = M.in_transaction
+
+-- Do fn as chunk c's work: in one target transaction that holds the
+-- chunk's lock and commits its done-mark.  With the record apart
+-- (--state), the record's transaction holds the lock around the target's,
+-- and a chunk the target already has (landed by a worker that died before
+-- telling the record) is only marked done.  Returns false when the chunk
+-- is no longer this worker's.
+function M.in_chunk(w, task, c, fn)
+  local rec, dst = w.rec, w.ctx.target
+  if not rec.target then
+    local held = true
+    in_transaction(dst, function()
+      held = record.hold(rec, task.label, c.chunk, w.id)
+      if held then fn() end
+    end)
+    return held
+  end
+  local held = true
+  in_transaction(rec.conn, function()
+    held = record.hold(rec, task.label, c.chunk, w.id)
+    if not held then return end
+    local landed = record.done(rec, task.label, "chunk " .. c.chunk)
+    if landed then
+      log("info", "%s: chunk %d had landed already", task.target_label, c.chunk)
+      record.chunk_done(rec, task.label, c.chunk, { rows = landed.rows, flushing = true })
+      return
+    end
+    local ok, err = pcall(in_transaction, dst, fn)
+    if not ok then
+      record.forget(rec)
+      error(err, 0)
+    end
+    record.flush(rec)
+  end)
+  return held
+end
+local in_chunk = M.in_chunk
 
 -- A hook is recipe code: its failure is a recipe error naming the hook
 -- (Lua's message already carries the recipe's file:line).
@@ -309,8 +346,7 @@ local function finish_task(w, task, c)
   else
     log("info", "%s: %s rows in %.2f s", task.target_label, report.thousands(res.rows), totals.seconds or 0)
   end
-  in_transaction(ctx.target, function()
-    if not record.hold(rec, task.label, c.chunk, w.id) then return end
+  in_chunk(w, task, c, function()
     record.chunk_done(rec, task.label, c.chunk)
     record.set_status(rec, task.label, res.status,
       { rows = res.rows, bytes = res.bytes, seconds = totals.seconds, reason = res.remark })
@@ -320,7 +356,7 @@ end
 
 -- A task skipped by its before_table hook: its chunks are done, no rows.
 local function skip_task(w, task)
-  in_transaction(w.ctx.target, function()
+  in_transaction(w.rec.conn, function()
     record.finish_chunks(w.rec, task.label)
     record.set_status(w.rec, task.label, "skipped", { reason = "skipped by the before_table hook" })
   end)
@@ -357,12 +393,7 @@ local function do_chunk(w, task, c)
       error(err, 0)
     end
   end
-  local lost = false
-  in_transaction(ctx.target, function()
-    if not record.hold(rec, task.label, c.chunk, w.id) then
-      lost = true
-      return
-    end
+  local held = in_chunk(w, task, c, function()
     if c.timeout then
       local left = math.max(1, math.floor((c.timeout - (c.elapsed or 0)) * 1000))
       ctx.target:exec(string.format("SET LOCAL statement_timeout = %d", left))
@@ -374,7 +405,7 @@ local function do_chunk(w, task, c)
     -- The rows and their done-mark commit together, or neither does.
     record.chunk_done(rec, task.label, c.chunk, stats)
   end)
-  return lost and "lost" or "done"
+  return held and "done" or "lost"
 end
 
 local function execute(w, c)
@@ -410,7 +441,7 @@ local function execute(w, c)
     return "failed"
   end
   log("error", "%s", reason)
-  in_transaction(ctx.target, function()
+  in_transaction(rec.conn, function()
     record.release(rec, c.task, c.chunk, reason, 0)
     record.set_status(rec, c.task, "failed", { reason = reason })
   end)
@@ -432,7 +463,11 @@ local function reconnect(w, err)
       if not ctx.target:alive() or not pcall(ctx.target.exec, ctx.target, "SELECT 1") then
         pcall(ctx.target.close, ctx.target)
         ctx.target = M.connect(ctx.recipe, "target", "target")
-        w.rec.conn = ctx.target
+        if w.rec.target then w.rec.target = ctx.target else w.rec.conn = ctx.target end
+      end
+      if w.rec.target and (not w.rec.conn:alive() or not pcall(w.rec.conn.exec, w.rec.conn, "SELECT 1")) then
+        pcall(w.rec.conn.close, w.rec.conn)
+        w.rec.conn = require("migrate.pg").connect(w.state_url, "state")
       end
       if not ctx.source:alive() or not pcall(ctx.source.exec, ctx.source, "SELECT 1") then
         if not w.snapshot then

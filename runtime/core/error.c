@@ -42,6 +42,7 @@ const char *mg_side_name(mg_side side)
     switch (side) {
     case MG_SIDE_SOURCE: return "source";
     case MG_SIDE_TARGET: return "target";
+    case MG_SIDE_STATE: return "state";
     default: return "";
     }
 }

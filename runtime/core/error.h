@@ -16,6 +16,7 @@ typedef enum mg_side {
     MG_SIDE_NONE = 0,
     MG_SIDE_SOURCE,
     MG_SIDE_TARGET,
+    MG_SIDE_STATE, /* the database holding the record (--state) */
 } mg_side;
 
 typedef enum mg_errcode {

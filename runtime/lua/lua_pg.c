@@ -41,7 +41,9 @@ static mg_side parse_side(lua_State *L, int idx)
         return MG_SIDE_SOURCE;
     if (strcmp(s, "target") == 0)
         return MG_SIDE_TARGET;
-    luaL_argcheck(L, s[0] == '\0', idx, "side must be 'source' or 'target'");
+    if (strcmp(s, "state") == 0)
+        return MG_SIDE_STATE;
+    luaL_argcheck(L, s[0] == '\0', idx, "side must be 'source', 'target' or 'state'");
     return MG_SIDE_NONE;
 }
 
