@@ -13,7 +13,8 @@
 # equals the source's, or the benchmark fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
+prog=bench.sh
+. bench/lib.sh
 
 rows=2000000
 runs=3
@@ -30,45 +31,17 @@ done
 [[ $rows =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: --rows must be a positive integer" >&2; exit 2; }
 [[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: --runs must be a positive integer" >&2; exit 2; }
 
-die() { echo "bench.sh: $*" >&2; exit 1; }
-say() { printf '\n== %s\n' "$*"; }
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-
-bash scripts/deps.sh --bench
-
-migrate=$root/${MG_BUILD_DIR:-build}/migrate
 if [ "$pipe_only" = 0 ]; then
-    if [ ! -x "$migrate" ]; then
-        say "building migrate (not found at $migrate)"
-        bash scripts/build.sh
-        [ -x "$migrate" ] || die "the build did not produce $migrate"
-    fi
+    bench_setup
     for r in bench/pg_to_pg_bench.lua bench/upsert_bench.lua; do
         [ -f "$r" ] || die "recipe $r is missing"
     done
-    [ -x /usr/bin/time ] || die "/usr/bin/time is missing (apt-get install time)"
+else
+    bench_setup --no-migrate
 fi
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/migrate-bench.XXXXXX")
-chmod 711 "$tmp"   # the server runs as postgres when we are root: let it in
-port=54332
-cleanup() {
-    bash "$root/scripts/pgtmp.sh" stop "$tmp/pg" >/dev/null 2>&1 || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-say "starting a throwaway PostgreSQL in $tmp/pg (port $port)"
-bash scripts/pgtmp.sh start "$tmp/pg" "$port"
-eval "$(bash scripts/pgtmp.sh env "$tmp/pg")"
-export PGDATABASE=postgres
-psql=(psql -X -q -v ON_ERROR_STOP=1)
-q() { "${psql[@]}" -A -t -d "$1" -c "$2"; }   # one value out
+bench_start_pg 54332
 "${psql[@]}" -c 'CREATE DATABASE bench_src' -c 'CREATE DATABASE bench_dst'
-conn="host=$tmp/pg port=$port user=postgres"
 
 say "building public.t in bench_src ($rows rows)"
 t0=$(now)
@@ -126,22 +99,15 @@ precreate_target() {   # an empty table identical to the source's
     "${psql[@]}" -d bench_dst -f "$tmp/t.sql" >/dev/null
 }
 
-best() { printf '%s\n' "$@" | sort -g | head -1; }
-max() { printf '%s\n' "$@" | sort -g | tail -1; }
-
 # run_migrate LABEL RECIPE: one timed run; sets $secs and $rss_kib.
 run_migrate() {
-    local label=$1 recipe=$2 log="$tmp/$1.log" t rc=0
-    t=$(now)
-    /usr/bin/time -f %M -o "$tmp/rss" "$migrate" "$recipe" \
-        source="$conn dbname=bench_src" target="$conn dbname=bench_dst" \
-        >"$log" 2>&1 || rc=$?
-    secs=$(elapsed "$t" "$(now)")
+    local label=$1 recipe=$2 log="$tmp/$1.log" rc=0
+    timed "$log" "$migrate" "$recipe" \
+        source="$conn dbname=bench_src" target="$conn dbname=bench_dst" || rc=$?
     if [ "$rc" != 0 ]; then
         tail -30 "$log" >&2
         die "$label: migrate exited $rc"
     fi
-    rss_kib=$(tail -1 "$tmp/rss")
 }
 
 # The three measurements run interleaved, round by round, so that a machine
@@ -197,26 +163,19 @@ for i in $(seq "$runs"); do
 done
 
 # --- report -------------------------------------------------------------------
-rate() {   # rows/s, digits grouped by thousands
-    awk -v n="$rows" -v s="$1" 'BEGIN { r = sprintf("%.0f", n / s); o = ""
-        while (length(r) > 3) { o = "," substr(r, length(r) - 2) o; r = substr(r, 1, length(r) - 3) }
-        print r o }'
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-mib() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
 
 say "results: $rows rows of ~$width bytes ($size), best of $runs, $(nproc) cores"
 fmt='%-44s %10s %12s %12s\n'
 printf "$fmt" "method" "best (s)" "rows/s" "peak RSS"
 pipe_best=$(best "${pipe_times[@]}")
-printf "$fmt" "psql COPY | psql COPY (binary pipe)" "$pipe_best" "$(rate "$pipe_best")" "-"
+printf "$fmt" "psql COPY | psql COPY (binary pipe)" "$pipe_best" "$(rate "$rows" "$pipe_best")" "-"
 if [ "$pipe_only" = 0 ]; then
     copy_best=$(best "${copy_times[@]}")
     upsert_best=$(best "${upsert_times[@]}")
-    printf "$fmt" "migrate copy (overwrite, new table)" "$copy_best" "$(rate "$copy_best")" \
+    printf "$fmt" "migrate copy (overwrite, new table)" "$copy_best" "$(rate "$rows" "$copy_best")" \
         "$(mib "$(max "${copy_rss[@]}")")"
     printf "$fmt" "migrate upsert (update; half present, stale)" "$upsert_best" \
-        "$(rate "$upsert_best")" "$(mib "$(max "${upsert_rss[@]}")")"
+        "$(rate "$rows" "$upsert_best")" "$(mib "$(max "${upsert_rss[@]}")")"
     echo
     printf '%-44s %10s\n' "migrate copy / pipe (rows/s)" "$(ratio "$pipe_best" "$copy_best")"
     printf '%-44s %10s\n' "migrate upsert / migrate copy (rows/s)" "$(ratio "$copy_best" "$upsert_best")"

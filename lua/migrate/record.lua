@@ -69,7 +69,7 @@ CREATE TABLE IF NOT EXISTS _migrate.steps (
   task    text NOT NULL,
   step    text NOT NULL,
   rows    bigint,
-  done_at timestamptz NOT NULL DEFAULT now(),
+  done_at timestamptz NOT NULL DEFAULT clock_timestamp(),
   PRIMARY KEY (run_id, task, step),
   FOREIGN KEY (run_id, task) REFERENCES _migrate.tasks ON DELETE CASCADE
 );
@@ -114,7 +114,7 @@ CREATE TABLE IF NOT EXISTS _migrate.landed (
   task    text NOT NULL,
   what    text NOT NULL,
   rows    bigint,
-  done_at timestamptz NOT NULL DEFAULT now(),
+  done_at timestamptz NOT NULL DEFAULT clock_timestamp(),
   PRIMARY KEY (token, task, what)
 )]]
 
@@ -157,7 +157,8 @@ function M.open(conn, run_key, restart, target)
       rec.run_id)
     conn:query([[
       UPDATE _migrate.tasks SET status = 'waiting', worker = NULL
-       WHERE run_id = $1 AND status NOT IN ('succeeded', 'skipped')]], rec.run_id)
+       WHERE run_id = $1 AND (status NOT IN ('succeeded', 'skipped')
+                              OR reason LIKE 'not started:%')]], rec.run_id)
     conn:query([[
       UPDATE _migrate.chunks SET worker = NULL, lease_until = NULL, error = NULL
        WHERE run_id = $1 AND done_at IS NULL]], rec.run_id)
@@ -342,7 +343,7 @@ function M.chunk_done(rec, task, chunk, stats)
   end
   rec.conn:query([[
     UPDATE _migrate.chunks
-       SET done_at = now(), rows = $4, bytes = $5, inserted = $6, updated = $7, lease_until = NULL
+       SET done_at = clock_timestamp(), rows = $4, bytes = $5, inserted = $6, updated = $7, lease_until = NULL
      WHERE run_id = $1 AND task = $2 AND chunk = $3]],
     rec.run_id, task, chunk, stats.rows, stats.bytes, stats.inserted, stats.updated)
 end
@@ -390,7 +391,7 @@ function M.totals(rec, task)
     SELECT COALESCE(sum(c.rows), 0) AS rows, COALESCE(sum(c.bytes), 0) AS bytes,
            COALESCE(sum(c.inserted), 0) AS inserted, COALESCE(sum(c.updated), 0) AS updated,
            count(*) FILTER (WHERE c.kind = 'data') AS slices, max(c.cond) AS cond,
-           extract(epoch FROM now() - min(t.started_at))::float8 AS seconds
+           extract(epoch FROM clock_timestamp() - min(t.started_at))::float8 AS seconds
       FROM _migrate.chunks c JOIN _migrate.tasks t USING (run_id, task)
      WHERE c.run_id = $1 AND c.task = $2 AND c.kind IN ('load', 'data')]],
     rec.run_id, task)[1]
@@ -418,8 +419,8 @@ function M.set_status(rec, task, status, fields)
     UPDATE _migrate.tasks
        SET status = $3,
            attempts = attempts + CASE WHEN $3 = 'running' AND status <> 'running' THEN 1 ELSE 0 END,
-           started_at = CASE WHEN $3 = 'running' THEN COALESCE(started_at, now()) ELSE started_at END,
-           finished_at = CASE WHEN $3 = 'running' THEN NULL ELSE now() END,
+           started_at = CASE WHEN $3 = 'running' THEN COALESCE(started_at, clock_timestamp()) ELSE started_at END,
+           finished_at = CASE WHEN $3 = 'running' THEN NULL ELSE clock_timestamp() END,
            rows = COALESCE($4::bigint, rows),
            seconds = COALESCE($5::float8, seconds),
            reason = CASE WHEN $3 = 'running' THEN NULL ELSE COALESCE($6, reason) END,
