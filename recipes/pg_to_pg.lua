@@ -30,6 +30,9 @@ return m.recipe {
   -- load policy of every table is overwrite unless table_options says.
   create = "recreate",
   policy = "overwrite",
+  -- Tables over 400,000 rows load in key-range chunks, side by side on
+  -- the workers, each chunk resumable on its own.
+  chunk_rows = 400000,
 
   table_options = {
     -- The customers table on the target is shared with the new system:
