@@ -234,7 +234,10 @@ local function supervise(rec, children, options, t0)
         children[pid] = nil
         if code ~= 0 and not forwarded then
           log("warn", "worker %s exited with code %d; its chunks go to the others", id, code)
-          pcall(record.release_worker, rec, id)
+          if not pcall(record.release_worker, rec, id) then
+            rec.unreleased = rec.unreleased or {}
+            rec.unreleased[#rec.unreleased + 1] = id
+          end
         end
       end
     end
@@ -330,10 +333,7 @@ function M.execute(ctx, tasks, options)
   work.call_hook(ctx, "before_run")
   for _, task in ipairs(tasks) do plan_chunks(ctx, rec, task) end
 
-  local snapshot
-  if s.workers > 1 then
-    snapshot = ctx.source:query("SELECT pg_export_snapshot() AS s")[1].s
-  end
+  local snapshot = ctx.source:query("SELECT pg_export_snapshot() AS s")[1].s
   local doc = require("migrate.planfile").document(r, ctx, tasks)
   record.attempt(rec, yaml.encode(doc), cjson.encode(s), snapshot)
   local w = M.worker(ctx, rec, tasks, s, options, nil)
@@ -350,6 +350,12 @@ function M.execute(ctx, tasks, options)
       core.hold_interrupts(true)
       log("error", "%s", tostring(res))
       outcome = "failed"
+      if not ctx.target:alive() or not pcall(ctx.target.exec, ctx.target, "SELECT 1") then
+        io.stderr:write(string.format("migrate: %s\nmigrate: the run stopped: the target cannot be reached; run the same command again to resume\n", tostring(res)))
+        pcall(ctx.source.close, ctx.source)
+        pcall(ctx.target.close, ctx.target)
+        return core.exit.connect
+      end
     else
       outcome = res
     end

@@ -492,6 +492,13 @@ function M.loop(w)
   w.known = w.known or {}
   while true do
     if core.interrupted() then return "interrupted" end
+    if w.rec.unreleased and #w.rec.unreleased > 0 then
+      local keep = {}
+      for _, id in ipairs(w.rec.unreleased) do
+        if not pcall(record.release_worker, w.rec, id) then keep[#keep + 1] = id end
+      end
+      w.rec.unreleased = keep
+    end
     local ok, c, left = pcall(record.claim, w.rec, w.id, w.lease, w.max_tasks)
     if not ok then
       local err = c
