@@ -475,6 +475,23 @@ function M.tasks(r, entries, ctx)
       end
     end
   end
+  local by = {}
+  for _, t in ipairs(tasks) do by[t.label] = t end
+  local state = {}
+  local function visit(t, path)
+    if state[t.label] == "done" then return end
+    if state[t.label] == "open" then
+      recipe_error(r, string.format("after: %s wait for each other", table.concat(path, " -> ")))
+    end
+    state[t.label] = "open"
+    for _, dep in ipairs(t.after or {}) do
+      path[#path + 1] = dep
+      visit(by[dep], path)
+      path[#path] = nil
+    end
+    state[t.label] = "done"
+  end
+  for _, t in ipairs(tasks) do visit(t, { t.label }) end
   return tasks
 end
 

@@ -162,6 +162,11 @@ function M.open(conn, run_key, restart, target)
     conn:query([[
       UPDATE _migrate.chunks SET worker = NULL, lease_until = NULL, error = NULL
        WHERE run_id = $1 AND done_at IS NULL]], rec.run_id)
+    conn:query([[
+      UPDATE _migrate.chunks c SET done_at = NULL, worker = NULL, lease_until = NULL
+        FROM _migrate.tasks t
+       WHERE c.run_id = $1 AND t.run_id = c.run_id AND t.task = c.task
+         AND c.kind = 'post' AND t.status = 'waiting']], rec.run_id)
     conn:exec("COMMIT")
   else
     rec.run_id = conn:query(
@@ -288,6 +293,17 @@ function M.claim(rec, worker, lease, max_tasks)
     conn:exec("COMMIT")
     return nil, 0
   end
+  conn:query([[
+    UPDATE _migrate.tasks t
+       SET status = 'skipped', finished_at = clock_timestamp(),
+           reason = 'not started: ' || (SELECT string_agg(dt.task || ' ' || dt.status, ', ')
+                                          FROM unnest(t.after) AS d(task)
+                                          JOIN _migrate.tasks dt ON dt.run_id = t.run_id AND dt.task = d.task
+                                         WHERE dt.status IN ('failed', 'skipped', 'interrupted'))
+     WHERE t.run_id = $1 AND t.status = 'waiting' AND EXISTS (
+       SELECT 1 FROM unnest(t.after) AS d(task)
+         JOIN _migrate.tasks dt ON dt.run_id = t.run_id AND dt.task = d.task
+        WHERE dt.status IN ('failed', 'skipped', 'interrupted'))]], rec.run_id)
   local c = conn:query(CLAIM_SQL, rec.run_id, worker, max_tasks or 2147483647)[1]
   if not c then
     local left = conn:query([[
@@ -306,11 +322,11 @@ function M.claim(rec, worker, lease, max_tasks)
     UPDATE _migrate.tasks
        SET status = 'running', worker = $3,
            attempts = attempts + CASE WHEN status = 'waiting' THEN 1 ELSE 0 END,
-           started_at = CASE WHEN status = 'waiting' THEN now() ELSE started_at END,
+           started_at = CASE WHEN status = 'waiting' THEN clock_timestamp() ELSE started_at END,
            finished_at = NULL, reason = CASE WHEN status = 'waiting' THEN NULL ELSE reason END
      WHERE run_id = $1 AND task = $2
     RETURNING timeout, reruns, rerun_interval,
-              extract(epoch FROM now() - started_at)::float8 AS elapsed]],
+              extract(epoch FROM clock_timestamp() - started_at)::float8 AS elapsed]],
     rec.run_id, c.task, worker)[1]
   conn:exec("COMMIT")
   c.attempts = c.attempts + 1

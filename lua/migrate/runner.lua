@@ -38,15 +38,20 @@ M.connect = connect
 -- conditions, or nil to copy the table in one piece.
 local function split_conditions(ctx, task)
   if task.split then
-    local conds = task.split(ctx, task)
+    local okf, conds = pcall(task.split, ctx, task)
+    if not okf then
+      if type(conds) == "table" and conds.code then error(conds, 0) end
+      require("migrate.errors").raise("recipe", string.format("%s: split failed: %s", task.label,
+        tostring(type(conds) == "table" and (conds.msg or conds.message) or conds)), (recipe.origin(ctx.recipe)))
+    end
     if type(conds) ~= "table" then
       require("migrate.errors").raise("recipe", string.format(
-        "%s: split must return a list of SQL conditions, got %s", task.label, type(conds)))
+        "%s: split must return a list of SQL conditions, got %s", task.label, type(conds)), (recipe.origin(ctx.recipe)))
     end
     for i, cnd in ipairs(conds) do
       if type(cnd) ~= "string" or cnd == "" then
         require("migrate.errors").raise("recipe", string.format(
-          "%s: split returned a %s as condition %d (expects SQL text)", task.label, type(cnd), i))
+          "%s: split returned a %s as condition %d (expects SQL text)", task.label, type(cnd), i), (recipe.origin(ctx.recipe)))
       end
       conds[i] = "(" .. cnd .. ")"
     end
@@ -327,11 +332,29 @@ function M.execute(ctx, tasks, options)
   for i, task in ipairs(tasks) do
     task.position = i
     task.wave = r.wave_size and math.floor((i - 1) / r.wave_size) or 0
-    record.task(rec, task)
   end
+  -- A task waits for what it comes after: never in an earlier wave.
+  local by = {}
+  for _, t in ipairs(tasks) do by[t.label] = t end
+  local changed = true
+  while changed do
+    changed = false
+    for _, t in ipairs(tasks) do
+      for _, dep in ipairs(t.after or {}) do
+        if by[dep] and by[dep].wave > t.wave then t.wave, changed = by[dep].wave, true end
+      end
+    end
+  end
+  for _, task in ipairs(tasks) do record.task(rec, task) end
   log("info", "%d tables selected from %s", #tasks, ctx.source:display())
   work.call_hook(ctx, "before_run")
-  for _, task in ipairs(tasks) do plan_chunks(ctx, rec, task) end
+  local okp, perr = pcall(function()
+    for _, task in ipairs(tasks) do plan_chunks(ctx, rec, task) end
+  end)
+  if not okp then
+    pcall(record.finish, rec, "failed")
+    error(perr, 0)
+  end
 
   local snapshot = ctx.source:query("SELECT pg_export_snapshot() AS s")[1].s
   local doc = require("migrate.planfile").document(r, ctx, tasks)

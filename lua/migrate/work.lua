@@ -397,6 +397,8 @@ local function do_chunk(w, task, c)
     if c.timeout then
       local left = math.max(1, math.floor((c.timeout - (c.elapsed or 0)) * 1000))
       ctx.target:exec(string.format("SET LOCAL statement_timeout = %d", left))
+      -- the source too: a slow read ends at the deadline, not when it is done
+      ctx.source:exec(string.format("SET LOCAL statement_timeout = %d", left))
     end
     local freeze = false
     if c.kind ~= "data" then freeze = prepare_target(w, task) end
@@ -422,6 +424,7 @@ local function execute(w, c)
   if ctx.source:alive() then
     pcall(ctx.source.exec, ctx.source, ok and "RELEASE SAVEPOINT migrate_chunk"
       or "ROLLBACK TO SAVEPOINT migrate_chunk")
+    if ok and c.timeout then pcall(ctx.source.exec, ctx.source, "SET LOCAL statement_timeout = 0") end
   end
   if ok then return outcome or "done" end
   local err = with_table(outcome, task.label)

@@ -170,7 +170,7 @@ check_output() {
     err) files=("$IT_ERR") ;;
     *) files=("$IT_OUT" "$IT_ERR") ;;
     esac
-    cat "${files[@]}" | grep -qF -- "$text" ||
+    grep -qF -- "$text" "${files[@]}" ||
         fail "${3:-output} should contain [$text]"
     pass "${3:-$where} contains [$text]"
 }
@@ -182,7 +182,7 @@ check_no_output() {
     err) files=("$IT_ERR") ;;
     *) files=("$IT_OUT" "$IT_ERR") ;;
     esac
-    if cat "${files[@]}" | grep -qF -- "$text"; then
+    if grep -qF -- "$text" "${files[@]}"; then
         fail "${3:-output} must not contain [$text]"
     fi
     pass "${3:-$where} does not contain [$text]"
@@ -196,7 +196,7 @@ check_match() {
     err) files=("$IT_ERR") ;;
     *) files=("$IT_OUT" "$IT_ERR") ;;
     esac
-    cat "${files[@]}" | grep -qE -- "$re" || fail "${3:-output} should match /$re/"
+    grep -qE -- "$re" "${files[@]}" || fail "${3:-output} should match /$re/"
     pass "${3:-$where} matches /$re/"
 }
 
