@@ -13,7 +13,8 @@ packages=(
     build-essential cmake pkg-config
     libluajit-5.1-dev luajit lua-cjson
     libpq-dev postgresql-15 postgresql-client-15
-    libyaml-dev libcurl4-openssl-dev unixodbc-dev libedit-dev
+    libyaml-dev libcurl4-openssl-dev libedit-dev
+    unixodbc-dev odbcinst libsqliteodbc sqlite3
     valgrind time
 )
 bench_packages=(pgcopydb pgloader)

@@ -1,0 +1,1382 @@
+/*
+ * odbc.c - the ODBC connector: connections, statements, catalog, and a
+ * block-fetch reader that encodes rows into PostgreSQL COPY text.
+ */
+#include "conn/odbc.h"
+
+#include <sql.h>
+#include <sqlext.h>
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/log.h"
+#include "core/secret.h"
+
+#define DEFAULT_ROWS_PER_FETCH 1024
+#define DEFAULT_MAX_BIND 32768
+#define MAX_BLOCK_BYTES (32u << 20) /* bound buffers of one block */
+#define MAX_ROWS_PER_FETCH 65536
+#define MAX_SECRETS 4
+#define MIN_SCRUB 4
+
+struct mg_odbc {
+    SQLHENV env;
+    SQLHDBC dbc;
+    bool connected;
+    mg_side side;
+    char display[512];  /* masked connection string */
+    char dbms[128];     /* SQL_DBMS_NAME */
+    char driver[128];   /* SQL_DRIVER_NAME */
+    char *secrets[MAX_SECRETS]; /* owned: password values, scrubbed from
+                                   every driver message */
+};
+
+/* ---- errors ---------------------------------------------------------- */
+
+/* The values of PWD=/Password= in an ODBC connection string (braces
+ * removed and kept), so driver messages that echo them can be scrubbed. */
+static void collect_secrets(mg_odbc *c, const char *s)
+{
+    static const char *keys[] = {"pwd", "password", "passwd", "pass"};
+    int n = 0;
+    const char *p = s;
+    while (*p && n < MAX_SECRETS) {
+        while (*p == ';' || *p == ' ')
+            p++;
+        const char *key = p;
+        while (*p && *p != '=' && *p != ';')
+            p++;
+        if (*p != '=')
+            continue;
+        size_t klen = (size_t)(p - key);
+        while (klen > 0 && key[klen - 1] == ' ')
+            klen--;
+        const char *val = ++p;
+        if (*p == '{') {
+            for (p++; *p && !(*p == '}' && p[1] != '}'); p++)
+                if (*p == '}')
+                    p++;
+            if (*p)
+                p++;
+        } else {
+            while (*p && *p != ';')
+                p++;
+        }
+        size_t vlen = (size_t)(p - val);
+        for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+            if (vlen == 0 || strlen(keys[i]) != klen ||
+                strncasecmp(key, keys[i], klen) != 0)
+                continue;
+            c->secrets[n++] = strndup(val, vlen);
+            /* Also the value without its braces. */
+            if (n < MAX_SECRETS && vlen > 2 && val[0] == '{')
+                c->secrets[n++] = strndup(val + 1, vlen - 2);
+            break;
+        }
+    }
+}
+
+/* Replace every secret value in msg (size bytes, in place) with "***",
+ * then mask any "PWD=..." the driver quotes back.  Like the pg connector,
+ * values shorter than MIN_SCRUB bytes are left alone: they would turn
+ * every message into asterisks. */
+static void scrub(const mg_odbc *c, char *msg, size_t size)
+{
+    char tmp[MG_ERROR_MSG_MAX];
+    size_t o = 0;
+    for (const char *p = msg; *p && o + 1 < sizeof tmp;) {
+        size_t hit = 0;
+        for (int i = 0; i < MAX_SECRETS && c->secrets[i]; i++) {
+            size_t slen = strlen(c->secrets[i]);
+            if (slen >= MIN_SCRUB && strncmp(p, c->secrets[i], slen) == 0) {
+                hit = slen;
+                break;
+            }
+        }
+        if (hit == 0) {
+            tmp[o++] = *p++;
+            continue;
+        }
+        for (const char *m = "***"; *m && o + 1 < sizeof tmp; m++)
+            tmp[o++] = *m;
+        p += hit;
+    }
+    tmp[o] = '\0';
+    mg_mask_secrets(tmp, msg, size);
+}
+
+/* Fill *err from the diagnostic records of handle h: the SQLSTATE of the
+ * first record that is not a warning (class 01; when all are, `fallback`),
+ * every message joined with "; " (drivers stack the useful one under a
+ * generic one), each followed by its own SQLSTATE when that differs,
+ * prefixed by `what`.  Passwords are scrubbed. */
+static void diag_error(const mg_odbc *c, SQLSMALLINT htype, SQLHANDLE h,
+                       mg_errcode code, const char *fallback, mg_error *err,
+                       const char *what)
+{
+    struct {
+        char state[6];
+        char text[SQL_MAX_MESSAGE_LENGTH];
+    } rec[4];
+    int n = 0;
+    const char *state = NULL;
+    for (SQLSMALLINT i = 1; h != SQL_NULL_HANDLE && n < 4; i++) {
+        SQLINTEGER native = 0;
+        SQLSMALLINT tlen = 0;
+        SQLRETURN rc = SQLGetDiagRec(htype, h, i, (SQLCHAR *)rec[n].state,
+                                     &native, (SQLCHAR *)rec[n].text,
+                                     sizeof rec[n].text, &tlen);
+        if (!SQL_SUCCEEDED(rc))
+            break;
+        if (state == NULL && strncmp(rec[n].state, "01", 2) != 0)
+            state = rec[n].state;
+        n++;
+    }
+    if (state == NULL)
+        state = fallback;
+    char msgs[MG_ERROR_MSG_MAX];
+    size_t len = 0;
+    msgs[0] = '\0';
+    for (int i = 0; i < n && len < sizeof msgs; i++) {
+        len += (size_t)snprintf(msgs + len, sizeof msgs - len, "%s%s",
+                                i ? "; " : "", rec[i].text);
+        if (strcmp(rec[i].state, state) != 0 && len < sizeof msgs)
+            len += (size_t)snprintf(msgs + len, sizeof msgs - len,
+                                    " (SQLSTATE %s)", rec[i].state);
+    }
+    if (n == 0)
+        snprintf(msgs, sizeof msgs, "no diagnostic from the driver");
+    if (strncmp(state, "08", 2) == 0)
+        code = MG_ERR_CONNECT;
+    for (char *p = msgs; *p; p++)
+        if (*p == '\n' || *p == '\r' || *p == '\t')
+            *p = ' ';
+    mg_error_set(err, code, c->side, state, "%s: %s", what, msgs);
+    if (err != NULL)
+        scrub(c, err->msg, sizeof err->msg);
+}
+
+static void set_diag_error(const mg_odbc *c, SQLSMALLINT htype, SQLHANDLE h,
+                           mg_errcode code, mg_error *err, const char *what)
+{
+    diag_error(c, htype, h, code, "HY000", err, what);
+}
+
+/* The SQLSTATE of the first diagnostic record of h ("" when none). */
+static void first_state(SQLSMALLINT htype, SQLHANDLE h, char state[6])
+{
+    SQLINTEGER native;
+    SQLSMALLINT tlen;
+    SQLCHAR text[8];
+    state[0] = '\0';
+    if (!SQL_SUCCEEDED(SQLGetDiagRec(htype, h, 1, (SQLCHAR *)state, &native,
+                                     text, sizeof text, &tlen)))
+        state[0] = '\0';
+}
+
+static void set_oom(const mg_odbc *c, mg_error *err)
+{
+    mg_error_set(err, MG_ERR_MEMORY, c->side, NULL, "out of memory");
+}
+
+/* ---- connections ----------------------------------------------------- */
+
+static void get_info_str(mg_odbc *c, SQLUSMALLINT what, char *out, size_t size)
+{
+    SQLSMALLINT len = 0;
+    out[0] = '\0';
+    if (!SQL_SUCCEEDED(SQLGetInfo(c->dbc, what, out, (SQLSMALLINT)size, &len)))
+        out[0] = '\0';
+}
+
+mg_odbc *mg_odbc_open(const char *connstr, mg_side side, mg_error *err)
+{
+    mg_odbc *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        mg_error_set(err, MG_ERR_MEMORY, side, NULL, "out of memory");
+        return NULL;
+    }
+    c->side = side;
+    if (connstr == NULL)
+        connstr = "";
+    if (strncasecmp(connstr, "odbc:", 5) == 0)
+        connstr += 5;
+    mg_mask_secrets(connstr, c->display, sizeof c->display);
+    collect_secrets(c, connstr);
+
+    SQLRETURN rc = SQLAllocHandle(SQL_HANDLE_ENV, SQL_NULL_HANDLE, &c->env);
+    if (SQL_SUCCEEDED(rc))
+        rc = SQLSetEnvAttr(c->env, SQL_ATTR_ODBC_VERSION,
+                           (SQLPOINTER)(long)SQL_OV_ODBC3, 0);
+    if (SQL_SUCCEEDED(rc))
+        rc = SQLAllocHandle(SQL_HANDLE_DBC, c->env, &c->dbc);
+    if (!SQL_SUCCEEDED(rc)) {
+        mg_error_set(err, MG_ERR_CONNECT, side, "HY001",
+                     "cannot connect to %s (%s): the ODBC driver manager "
+                     "could not allocate a handle", mg_side_name(side),
+                     c->display);
+        mg_odbc_close(c);
+        return NULL;
+    }
+    SQLCHAR outstr[1024];
+    SQLSMALLINT outlen = 0;
+    rc = SQLDriverConnect(c->dbc, NULL, (SQLCHAR *)connstr, SQL_NTS, outstr,
+                          sizeof outstr, &outlen, SQL_DRIVER_NOPROMPT);
+    /* The completed string may hold the password: wipe it. */
+    memset(outstr, 0, sizeof outstr);
+    if (!SQL_SUCCEEDED(rc)) {
+        char what[700];
+        snprintf(what, sizeof what, "cannot connect to %s (%s)",
+                 mg_side_name(side), c->display[0] ? c->display : "empty "
+                                                                 "connection string");
+        diag_error(c, SQL_HANDLE_DBC, c->dbc, MG_ERR_CONNECT, "08001", err,
+                   what);
+        if (err)
+            err->code = MG_ERR_CONNECT;
+        mg_odbc_close(c);
+        return NULL;
+    }
+    c->connected = true;
+    get_info_str(c, SQL_DBMS_NAME, c->dbms, sizeof c->dbms);
+    get_info_str(c, SQL_DRIVER_NAME, c->driver, sizeof c->driver);
+    mg_log(MG_LOG_DEBUG, "odbc", "[%s] connected to %s (%s, driver %s)",
+           mg_side_name(side), c->display, c->dbms, c->driver);
+    return c;
+}
+
+void mg_odbc_close(mg_odbc *c)
+{
+    if (c == NULL)
+        return;
+    if (c->connected)
+        SQLDisconnect(c->dbc);
+    if (c->dbc != SQL_NULL_HDBC)
+        SQLFreeHandle(SQL_HANDLE_DBC, c->dbc);
+    if (c->env != SQL_NULL_HENV)
+        SQLFreeHandle(SQL_HANDLE_ENV, c->env);
+    for (int i = 0; i < MAX_SECRETS; i++) {
+        if (c->secrets[i]) {
+            memset(c->secrets[i], 0, strlen(c->secrets[i]));
+            free(c->secrets[i]);
+        }
+    }
+    free(c);
+}
+
+const char *mg_odbc_display(const mg_odbc *c) { return c->display; }
+
+mg_side mg_odbc_side(const mg_odbc *c) { return c->side; }
+
+const char *mg_odbc_dbms_name(const mg_odbc *c) { return c->dbms; }
+
+const char *mg_odbc_driver_name(const mg_odbc *c) { return c->driver; }
+
+/* ---- values ---------------------------------------------------------- */
+
+/* How a column's values are fetched and turned into text. */
+typedef enum val_class {
+    CLS_TEXT = 0, /* SQL_C_CHAR, as the driver writes it */
+    CLS_BINARY,   /* SQL_C_BINARY, shown as \x + hex */
+    CLS_DOUBLE,   /* SQL_C_DOUBLE, shortest round-trip decimal */
+    CLS_BIT,      /* SQL_C_CHAR "1"/"0" */
+} val_class;
+
+static val_class class_of(SQLSMALLINT type)
+{
+    switch (type) {
+    case SQL_BINARY:
+    case SQL_VARBINARY:
+    case SQL_LONGVARBINARY:
+        return CLS_BINARY;
+    case SQL_REAL:
+    case SQL_FLOAT:
+    case SQL_DOUBLE:
+        return CLS_DOUBLE;
+    case SQL_BIT:
+        return CLS_BIT;
+    default:
+        return CLS_TEXT;
+    }
+}
+
+static mg_valkind kind_of(SQLSMALLINT type)
+{
+    switch (type) {
+    case SQL_TINYINT:
+    case SQL_SMALLINT:
+    case SQL_INTEGER:
+    case SQL_BIGINT:
+        return MG_VAL_INT;
+    case SQL_REAL:
+    case SQL_FLOAT:
+    case SQL_DOUBLE:
+        return MG_VAL_FLOAT;
+    case SQL_BIT:
+        return MG_VAL_BOOL;
+    default:
+        return MG_VAL_TEXT;
+    }
+}
+
+/* The shortest "%.*g" of d that reads back as d; PostgreSQL spellings for
+ * the special values. */
+static bool append_double(mg_buf *out, double d)
+{
+    if (isnan(d))
+        return mg_buf_append_str(out, "NaN");
+    if (isinf(d))
+        return mg_buf_append_str(out, d > 0 ? "Infinity" : "-Infinity");
+    char tmp[40];
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(tmp, sizeof tmp, "%.*g", prec, d);
+        if (strtod(tmp, NULL) == d)
+            break;
+    }
+    return mg_buf_append_str(out, tmp);
+}
+
+static bool append_hex(mg_buf *out, const unsigned char *p, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    if (!mg_buf_reserve(out, n * 2))
+        return false;
+    char *o = out->data + out->len;
+    for (size_t i = 0; i < n; i++) {
+        *o++ = digits[p[i] >> 4];
+        *o++ = digits[p[i] & 15];
+    }
+    out->len += n * 2;
+    out->data[out->len] = '\0';
+    return true;
+}
+
+/* Read column col of the current row of h whole, in pieces, with
+ * SQLGetData, appending its text to out (binary as \x + hex, bit as "1" or
+ * "0").  *isnull tells SQL NULL (nothing appended).  False with *err
+ * filled on failure. */
+static bool get_value(const mg_odbc *c, SQLHSTMT h, SQLUSMALLINT col,
+                      val_class cls, mg_buf *out, bool *isnull, mg_error *err)
+{
+    *isnull = false;
+    SQLLEN ind = 0;
+    SQLRETURN rc;
+    if (cls == CLS_DOUBLE) {
+        double d = 0;
+        rc = SQLGetData(h, col, SQL_C_DOUBLE, &d, sizeof d, &ind);
+        if (!SQL_SUCCEEDED(rc))
+            goto fail;
+        if (ind == SQL_NULL_DATA) {
+            *isnull = true;
+            return true;
+        }
+        if (!append_double(out, d))
+            goto oom;
+        return true;
+    }
+    SQLSMALLINT ctype = cls == CLS_BINARY ? SQL_C_BINARY : SQL_C_CHAR;
+    /* A NUL ends each SQL_C_CHAR piece; binary pieces fill the buffer. */
+    size_t room = ctype == SQL_C_CHAR ? 8191 : 8192;
+    char piece[8192];
+    bool first = true;
+    for (;;) {
+        rc = SQLGetData(h, col, ctype, piece, sizeof piece, &ind);
+        if (rc == SQL_NO_DATA && !first)
+            break;
+        if (!SQL_SUCCEEDED(rc))
+            goto fail;
+        if (ind == SQL_NULL_DATA) {
+            *isnull = true;
+            return true;
+        }
+        if (first && cls == CLS_BINARY && !mg_buf_append(out, "\\x", 2))
+            goto oom;
+        first = false;
+        size_t n = (ind == SQL_NO_TOTAL || (size_t)ind > room) ? room
+                                                               : (size_t)ind;
+        bool ok = cls == CLS_BINARY
+                      ? append_hex(out, (const unsigned char *)piece, n)
+                      : mg_buf_append(out, piece, n);
+        if (!ok)
+            goto oom;
+        if (rc == SQL_SUCCESS)
+            break;
+        /* SQL_SUCCESS_WITH_INFO: 01004 means more to come; another
+         * warning with the whole value is answered by SQL_NO_DATA next. */
+    }
+    return true;
+fail: {
+    char what[128];
+    snprintf(what, sizeof what, "cannot read column %u", (unsigned)col);
+    set_diag_error(c, SQL_HANDLE_STMT, h, MG_ERR_QUERY, err, what);
+    return false;
+}
+oom:
+    set_oom(c, err);
+    return false;
+}
+
+/* ---- statements ------------------------------------------------------ */
+
+static SQLHSTMT new_stmt(const mg_odbc *c, mg_error *err)
+{
+    SQLHSTMT h = SQL_NULL_HSTMT;
+    if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_STMT, c->dbc, &h))) {
+        set_diag_error(c, SQL_HANDLE_DBC, c->dbc, MG_ERR_QUERY, err,
+                       "cannot allocate a statement");
+        return SQL_NULL_HSTMT;
+    }
+    return h;
+}
+
+static void free_stmt(SQLHSTMT h)
+{
+    if (h != SQL_NULL_HSTMT) {
+        SQLFreeStmt(h, SQL_CLOSE);
+        SQLFreeHandle(SQL_HANDLE_STMT, h);
+    }
+}
+
+static bool ok_or_nodata(SQLRETURN rc)
+{
+    return SQL_SUCCEEDED(rc) || rc == SQL_NO_DATA;
+}
+
+bool mg_odbc_exec(mg_odbc *c, const char *sql, mg_error *err)
+{
+    SQLHSTMT h = new_stmt(c, err);
+    if (h == SQL_NULL_HSTMT)
+        return false;
+    SQLRETURN rc = SQLExecDirect(h, (SQLCHAR *)sql, SQL_NTS);
+    bool ok = ok_or_nodata(rc);
+    if (!ok)
+        set_diag_error(c, SQL_HANDLE_STMT, h, MG_ERR_QUERY, err,
+                       "statement failed");
+    free_stmt(h);
+    return ok;
+}
+
+/* Column names and kinds of the result set on h, into a new result. */
+static mg_result *describe(const mg_odbc *c, SQLHSTMT h, SQLSMALLINT ncols,
+                           val_class *classes, mg_error *err)
+{
+    mg_result *r = mg_result_new(ncols);
+    if (r == NULL) {
+        set_oom(c, err);
+        return NULL;
+    }
+    for (SQLSMALLINT i = 0; i < ncols; i++) {
+        SQLCHAR name[256];
+        SQLSMALLINT nlen = 0, type = 0, digits = 0, nullable = 0;
+        SQLULEN size = 0;
+        SQLRETURN rc = SQLDescribeCol(h, (SQLUSMALLINT)(i + 1), name,
+                                      sizeof name, &nlen, &type, &size,
+                                      &digits, &nullable);
+        if (!SQL_SUCCEEDED(rc)) {
+            set_diag_error(c, SQL_HANDLE_STMT, h, MG_ERR_QUERY, err,
+                           "cannot describe the result");
+            mg_result_free(r);
+            return NULL;
+        }
+        classes[i] = class_of(type);
+        if (!mg_result_set_column(r, i, (char *)name, kind_of(type))) {
+            set_oom(c, err);
+            mg_result_free(r);
+            return NULL;
+        }
+    }
+    return r;
+}
+
+/* Fetch every row of the result set on h into r (values as text). */
+static bool fetch_all(const mg_odbc *c, SQLHSTMT h, mg_result *r,
+                      const val_class *classes, mg_error *err)
+{
+    int ncols = r->ncols;
+    size_t n = (size_t)(ncols ? ncols : 1);
+    mg_buf *vals = calloc(n, sizeof *vals);
+    const char **ptrs = calloc(n, sizeof *ptrs);
+    size_t *lens = calloc(n, sizeof *lens);
+    bool ok = vals && ptrs && lens;
+    if (!ok)
+        set_oom(c, err);
+    while (ok) {
+        SQLRETURN rc = SQLFetch(h);
+        if (rc == SQL_NO_DATA)
+            break;
+        if (!SQL_SUCCEEDED(rc)) {
+            set_diag_error(c, SQL_HANDLE_STMT, h, MG_ERR_QUERY, err,
+                           "fetch failed");
+            ok = false;
+            break;
+        }
+        for (int i = 0; ok && i < ncols; i++) {
+            bool isnull;
+            mg_buf_reset(&vals[i]);
+            ok = get_value(c, h, (SQLUSMALLINT)(i + 1), classes[i], &vals[i],
+                           &isnull, err);
+            if (ok && classes[i] == CLS_BIT && !isnull)
+                vals[i].data[0] = vals[i].data[0] == '0' ? 'f' : 't';
+            /* An empty value may have no buffer yet. */
+            ptrs[i] = isnull ? NULL : vals[i].data ? vals[i].data : "";
+            lens[i] = vals[i].len;
+        }
+        if (ok && !mg_result_add_row(r, ptrs, lens)) {
+            set_oom(c, err);
+            ok = false;
+        }
+    }
+    for (int i = 0; vals && i < ncols; i++)
+        mg_buf_free(&vals[i]);
+    free(vals);
+    free(ptrs);
+    free(lens);
+    return ok;
+}
+
+bool mg_odbc_query(mg_odbc *c, const char *sql, int nparams,
+                   const char *const *params, mg_result **out, mg_error *err)
+{
+    *out = NULL;
+    bool ok = false;
+    SQLLEN *inds = NULL;
+    val_class *classes = NULL;
+    mg_result *r = NULL;
+    SQLHSTMT h = new_stmt(c, err);
+    if (h == SQL_NULL_HSTMT)
+        return false;
+    SQLRETURN rc = SQLPrepare(h, (SQLCHAR *)sql, SQL_NTS);
+    if (!SQL_SUCCEEDED(rc)) {
+        set_diag_error(c, SQL_HANDLE_STMT, h, MG_ERR_QUERY, err,
+                       "cannot prepare the statement");
+        goto out;
+    }
+    inds = calloc((size_t)(nparams > 0 ? nparams : 1), sizeof *inds);
+    if (inds == NULL) {
+        set_oom(c, err);
+        goto out;
+    }
+    for (int i = 0; i < nparams; i++) {
+        const char *v = params ? params[i] : NULL;
+        size_t len = v ? strlen(v) : 0;
+        inds[i] = v ? (SQLLEN)len : SQL_NULL_DATA;
+        /* Long text as SQL_LONGVARCHAR: some drivers (SQL Server) cap
+         * SQL_VARCHAR at 8000 bytes. */
+        SQLSMALLINT type = len > 4000 ? SQL_LONGVARCHAR : SQL_VARCHAR;
+        rc = SQLBindParameter(h, (SQLUSMALLINT)(i + 1), SQL_PARAM_INPUT,
+                              SQL_C_CHAR, type, len > 0 ? len : 1, 0,
+                              (SQLPOINTER)v, (SQLLEN)len, &inds[i]);
+        if (!SQL_SUCCEEDED(rc)) {
+            char what[64];
+            snprintf(what, sizeof what, "cannot bind parameter %d", i + 1);
+            set_diag_error(c, SQL_HANDLE_STMT, h, MG_ERR_QUERY, err, what);
+            goto out;
+        }
+    }
+    rc = SQLExecute(h);
+    if (!ok_or_nodata(rc)) {
+        set_diag_error(c, SQL_HANDLE_STMT, h, MG_ERR_QUERY, err,
+                       "statement failed");
+        goto out;
+    }
+    SQLSMALLINT ncols = 0;
+    if (!SQL_SUCCEEDED(SQLNumResultCols(h, &ncols))) {
+        set_diag_error(c, SQL_HANDLE_STMT, h, MG_ERR_QUERY, err,
+                       "cannot describe the result");
+        goto out;
+    }
+    classes = calloc((size_t)(ncols > 0 ? ncols : 1), sizeof *classes);
+    if (classes == NULL) {
+        set_oom(c, err);
+        goto out;
+    }
+    r = describe(c, h, ncols, classes, err);
+    if (r == NULL)
+        goto out;
+    if (ncols > 0) {
+        if (!fetch_all(c, h, r, classes, err))
+            goto out;
+    } else {
+        SQLLEN count = -1;
+        char tag[32];
+        if (SQL_SUCCEEDED(SQLRowCount(h, &count)) && count >= 0) {
+            snprintf(tag, sizeof tag, "ROWS %ld", (long)count);
+            if ((r->command_tag = strdup(tag)) == NULL) {
+                set_oom(c, err);
+                goto out;
+            }
+        }
+    }
+    *out = r;
+    r = NULL;
+    ok = true;
+out:
+    mg_result_free(r);
+    free(classes);
+    free(inds);
+    free_stmt(h);
+    return ok;
+}
+
+/* ---- catalog --------------------------------------------------------- */
+
+/* A catalog kind: the result's columns and, for each, the column of the
+ * ODBC catalog result set it comes from (1-based) and how it is turned. */
+typedef enum conv {
+    CV_COPY = 0, /* the text as is */
+    CV_SCHEMA,   /* "" -> NULL: drivers without schemas say either */
+    CV_LOWER,    /* lower case: "TABLE" -> "table" */
+    CV_NOT_NULL, /* NULLABLE 0/1/2 -> "t"/"f"/NULL */
+    CV_NOT_UNIQUE, /* NON_UNIQUE 0/1 -> is_unique "t"/"f" */
+    CV_FK_RULE,  /* SQL_CASCADE ... -> "CASCADE" ... */
+} conv;
+
+typedef struct cat_col {
+    const char *name;
+    mg_valkind kind;
+    int src;
+    conv cv;
+} cat_col;
+
+#define MAX_CAT_COLS 12
+
+typedef struct cat_kind {
+    const char *name;
+    SQLUSMALLINT api; /* for SQLGetFunctions */
+    int ncols;
+    cat_col cols[MAX_CAT_COLS];
+} cat_kind;
+
+static const cat_kind catalog[] = {
+    [MG_ODBC_CAT_TABLES] = {"tables", SQL_API_SQLTABLES, 4, {
+        {"schema_name", MG_VAL_TEXT, 2, CV_SCHEMA},
+        {"table_name", MG_VAL_TEXT, 3, CV_COPY},
+        {"kind", MG_VAL_TEXT, 4, CV_LOWER},
+        {"comment", MG_VAL_TEXT, 5, CV_COPY},
+    }},
+    [MG_ODBC_CAT_COLUMNS] = {"columns", SQL_API_SQLCOLUMNS, 10, {
+        {"schema_name", MG_VAL_TEXT, 2, CV_SCHEMA},
+        {"table_name", MG_VAL_TEXT, 3, CV_COPY},
+        {"column_name", MG_VAL_TEXT, 4, CV_COPY},
+        {"position", MG_VAL_INT, 17, CV_COPY},
+        {"type", MG_VAL_TEXT, 6, CV_COPY},
+        {"sql_type", MG_VAL_INT, 5, CV_COPY},
+        {"column_size", MG_VAL_INT, 7, CV_COPY},
+        {"decimal_digits", MG_VAL_INT, 9, CV_COPY},
+        {"not_null", MG_VAL_BOOL, 11, CV_NOT_NULL},
+        {"default", MG_VAL_TEXT, 13, CV_COPY},
+    }},
+    [MG_ODBC_CAT_PRIMARY_KEYS] = {"primary_keys", SQL_API_SQLPRIMARYKEYS, 5, {
+        {"schema_name", MG_VAL_TEXT, 2, CV_SCHEMA},
+        {"table_name", MG_VAL_TEXT, 3, CV_COPY},
+        {"constraint_name", MG_VAL_TEXT, 6, CV_COPY},
+        {"column_name", MG_VAL_TEXT, 4, CV_COPY},
+        {"position", MG_VAL_INT, 5, CV_COPY},
+    }},
+    [MG_ODBC_CAT_FOREIGN_KEYS] = {"foreign_keys", SQL_API_SQLFOREIGNKEYS, 10, {
+        {"schema_name", MG_VAL_TEXT, 6, CV_SCHEMA},
+        {"table_name", MG_VAL_TEXT, 7, CV_COPY},
+        {"constraint_name", MG_VAL_TEXT, 12, CV_COPY},
+        {"column_name", MG_VAL_TEXT, 8, CV_COPY},
+        {"ref_schema", MG_VAL_TEXT, 2, CV_SCHEMA},
+        {"ref_table", MG_VAL_TEXT, 3, CV_COPY},
+        {"ref_column", MG_VAL_TEXT, 4, CV_COPY},
+        {"position", MG_VAL_INT, 9, CV_COPY},
+        {"on_update", MG_VAL_TEXT, 10, CV_FK_RULE},
+        {"on_delete", MG_VAL_TEXT, 11, CV_FK_RULE},
+    }},
+    [MG_ODBC_CAT_INDEXES] = {"indexes", SQL_API_SQLSTATISTICS, 6, {
+        {"schema_name", MG_VAL_TEXT, 2, CV_SCHEMA},
+        {"table_name", MG_VAL_TEXT, 3, CV_COPY},
+        {"index_name", MG_VAL_TEXT, 6, CV_COPY},
+        {"is_unique", MG_VAL_BOOL, 4, CV_NOT_UNIQUE},
+        {"column_name", MG_VAL_TEXT, 9, CV_COPY},
+        {"position", MG_VAL_INT, 8, CV_COPY},
+    }},
+};
+
+#define NKINDS ((int)(sizeof catalog / sizeof catalog[0]))
+#define MAX_SRC_COL 18
+
+int mg_odbc_catalog_kind_parse(const char *name)
+{
+    if (name == NULL)
+        return -1;
+    for (int i = 0; i < NKINDS; i++)
+        if (strcmp(name, catalog[i].name) == 0)
+            return i;
+    return -1;
+}
+
+static const char *fk_rule(const char *v)
+{
+    switch (v ? atoi(v) : -1) {
+    case SQL_CASCADE: return "CASCADE";
+    case SQL_RESTRICT: return "RESTRICT";
+    case SQL_SET_NULL: return "SET NULL";
+    case SQL_SET_DEFAULT: return "SET DEFAULT";
+    case SQL_NO_ACTION: return "NO ACTION";
+    default: return NULL;
+    }
+}
+
+/* Turn one value of a catalog row; *v may be replaced by a static string
+ * or NULL.  Lowercases in place. */
+static void convert(conv cv, const char **v, size_t *len, mg_buf *b)
+{
+    const char *s = NULL;
+    switch (cv) {
+    case CV_COPY:
+        return;
+    case CV_SCHEMA:
+        if (*v == NULL || **v != '\0')
+            return;
+        break;
+    case CV_LOWER:
+        for (size_t i = 0; *v && i < *len; i++)
+            b->data[i] = (char)tolower((unsigned char)b->data[i]);
+        return;
+    case CV_NOT_NULL:
+        s = !*v ? NULL : atoi(*v) == SQL_NO_NULLS ? "t"
+            : atoi(*v) == SQL_NULLABLE ? "f" : NULL;
+        break;
+    case CV_NOT_UNIQUE:
+        s = !*v ? NULL : atoi(*v) ? "f" : "t";
+        break;
+    case CV_FK_RULE:
+        s = fk_rule(*v);
+        break;
+    }
+    *v = s;
+    *len = s ? strlen(s) : 0;
+}
+
+/* Append the rows of the catalog result set on h to r, per k.  Index
+ * statistics rows (TYPE = SQL_TABLE_STAT) are skipped. */
+static bool collect(const mg_odbc *c, SQLHSTMT h, const cat_kind *k,
+                    mg_result *r, mg_error *err)
+{
+    SQLSMALLINT have = 0;
+    if (!SQL_SUCCEEDED(SQLNumResultCols(h, &have))) {
+        set_diag_error(c, SQL_HANDLE_STMT, h, MG_ERR_QUERY, err,
+                       "catalog: cannot describe the result");
+        return false;
+    }
+    if (have > MAX_SRC_COL)
+        have = MAX_SRC_COL;
+    mg_buf src[MAX_SRC_COL + 1];
+    bool isnull[MAX_SRC_COL + 1];
+    memset(src, 0, sizeof src);
+    bool ok = true;
+    while (ok) {
+        SQLRETURN rc = SQLFetch(h);
+        if (rc == SQL_NO_DATA)
+            break;
+        if (!SQL_SUCCEEDED(rc)) {
+            set_diag_error(c, SQL_HANDLE_STMT, h, MG_ERR_QUERY, err,
+                           "catalog: fetch failed");
+            ok = false;
+            break;
+        }
+        /* Read source columns in ascending order (SQLGetData's rule). */
+        for (int i = 1; ok && i <= have; i++) {
+            mg_buf_reset(&src[i]);
+            ok = get_value(c, h, (SQLUSMALLINT)i, CLS_TEXT, &src[i],
+                           &isnull[i], err);
+        }
+        if (!ok)
+            break;
+        if (k == &catalog[MG_ODBC_CAT_INDEXES] && have >= 7 && !isnull[7] &&
+            atoi(src[7].data) == SQL_TABLE_STAT)
+            continue;
+        const char *vals[MAX_CAT_COLS];
+        size_t lens[MAX_CAT_COLS];
+        for (int j = 0; j < k->ncols; j++) {
+            int s = k->cols[j].src;
+            const char *v = NULL;
+            size_t len = 0;
+            if (s <= have && !isnull[s]) {
+                v = src[s].data ? src[s].data : "";
+                len = src[s].len;
+            }
+            if (v != NULL || k->cols[j].cv != CV_COPY)
+                convert(k->cols[j].cv, &v, &len, &src[s <= have ? s : 0]);
+            vals[j] = v;
+            lens[j] = len;
+        }
+        if (!mg_result_add_row(r, vals, lens)) {
+            set_oom(c, err);
+            ok = false;
+        }
+    }
+    for (int i = 0; i <= MAX_SRC_COL; i++)
+        mg_buf_free(&src[i]);
+    return ok;
+}
+
+/* True when the failed catalog call on h means "not supported here". */
+static bool unsupported(SQLHSTMT h)
+{
+    char state[6];
+    first_state(SQL_HANDLE_STMT, h, state);
+    return strcmp(state, "IM001") == 0 || strcmp(state, "HYC00") == 0;
+}
+
+static SQLCHAR *arg(const char *s) { return (SQLCHAR *)s; }
+static SQLSMALLINT arglen(const char *s) { return s ? SQL_NTS : 0; }
+
+/* Compare two result rows by their first two columns (schema_name,
+ * table_name), byte order, NULL first. */
+static int cmp_rows(const void *a, const void *b, void *arg)
+{
+    const mg_result *r = arg;
+    const long *ra = a, *rb = b;
+    for (int i = 0; i < 2 && i < r->ncols; i++) {
+        if (ra[i] < 0 || rb[i] < 0) {
+            if (ra[i] >= 0 || rb[i] >= 0)
+                return ra[i] < 0 ? -1 : 1;
+            continue;
+        }
+        int d = strcmp(r->arena.data + ra[i], r->arena.data + rb[i]);
+        if (d != 0)
+            return d;
+    }
+    return 0;
+}
+
+/* Sort the rows of r by schema and table name: drivers list tables in
+ * their own order (SQLite: creation order), the plan wants the same order
+ * every run. */
+static void sort_by_name(mg_result *r)
+{
+    if (r->nrows > 1 && r->ncols >= 2)
+        qsort_r(r->offsets, r->nrows, (size_t)r->ncols * sizeof(long),
+                cmp_rows, r);
+}
+
+/* Run kind's catalog function for one (schema, table) and collect its
+ * rows into r. */
+static bool catalog_one(mg_odbc *c, mg_odbc_catalog_kind kind,
+                        const char *schema, const char *table, mg_result *r,
+                        mg_error *err)
+{
+    const cat_kind *k = &catalog[kind];
+    SQLHSTMT h = new_stmt(c, err);
+    if (h == SQL_NULL_HSTMT)
+        return false;
+    SQLRETURN rc = SQL_ERROR;
+    switch (kind) {
+    case MG_ODBC_CAT_TABLES:
+        rc = SQLTables(h, NULL, 0, arg(schema), arglen(schema), arg(table),
+                       arglen(table), arg("TABLE,VIEW"), SQL_NTS);
+        break;
+    case MG_ODBC_CAT_COLUMNS:
+        rc = SQLColumns(h, NULL, 0, arg(schema), arglen(schema), arg(table),
+                        arglen(table), NULL, 0);
+        break;
+    case MG_ODBC_CAT_PRIMARY_KEYS:
+        rc = SQLPrimaryKeys(h, NULL, 0, arg(schema), arglen(schema),
+                            arg(table), arglen(table));
+        break;
+    case MG_ODBC_CAT_FOREIGN_KEYS:
+        rc = SQLForeignKeys(h, NULL, 0, NULL, 0, NULL, 0, NULL, 0,
+                            arg(schema), arglen(schema), arg(table),
+                            arglen(table));
+        break;
+    case MG_ODBC_CAT_INDEXES:
+        rc = SQLStatistics(h, NULL, 0, arg(schema), arglen(schema), arg(table),
+                           arglen(table), SQL_INDEX_ALL, SQL_QUICK);
+        break;
+    }
+    bool ok = SQL_SUCCEEDED(rc);
+    if (!ok && unsupported(h)) {
+        mg_log(MG_LOG_DEBUG, "odbc", "[%s] the driver (%s) does not support "
+               "the catalog of %s: empty result", mg_side_name(c->side),
+               c->driver, k->name);
+        ok = true;
+    } else if (!ok) {
+        char what[128];
+        snprintf(what, sizeof what, "catalog %s of %s failed", k->name,
+                 table ? table : "every table");
+        set_diag_error(c, SQL_HANDLE_STMT, h, MG_ERR_QUERY, err, what);
+    } else {
+        ok = collect(c, h, k, r, err);
+    }
+    free_stmt(h);
+    return ok;
+}
+
+bool mg_odbc_catalog(mg_odbc *c, mg_odbc_catalog_kind kind, const char *schema,
+                     const char *table, mg_result **out, mg_error *err)
+{
+    if (out != NULL)
+        *out = NULL;
+    if (c == NULL || out == NULL) {
+        mg_error_set(err, MG_ERR_USAGE, MG_SIDE_NONE, NULL,
+                     "odbc catalog: no connection or no result pointer");
+        return false;
+    }
+    if ((int)kind < 0 || (int)kind >= NKINDS) {
+        mg_error_set(err, MG_ERR_USAGE, c->side, NULL,
+                     "odbc catalog: unknown kind %d", (int)kind);
+        return false;
+    }
+    const cat_kind *k = &catalog[kind];
+    mg_result *r = mg_result_new(k->ncols);
+    if (r == NULL) {
+        set_oom(c, err);
+        return false;
+    }
+    for (int i = 0; i < k->ncols; i++)
+        if (!mg_result_set_column(r, i, k->cols[i].name, k->cols[i].kind)) {
+            set_oom(c, err);
+            mg_result_free(r);
+            return false;
+        }
+    bool ok = true;
+    SQLUSMALLINT supported = SQL_TRUE;
+    if (SQL_SUCCEEDED(SQLGetFunctions(c->dbc, k->api, &supported)) &&
+        supported == SQL_FALSE) {
+        mg_log(MG_LOG_DEBUG, "odbc", "[%s] the driver (%s) has no catalog "
+               "function for %s: empty result", mg_side_name(c->side),
+               c->driver, k->name);
+    } else if (table != NULL || kind == MG_ODBC_CAT_TABLES ||
+               kind == MG_ODBC_CAT_COLUMNS) {
+        ok = catalog_one(c, kind, schema, table, r, err);
+        if (ok && kind == MG_ODBC_CAT_TABLES)
+            sort_by_name(r);
+    } else {
+        /* Keys and indexes take one table: ask for each table listed. */
+        mg_result *tables = NULL;
+        ok = mg_odbc_catalog(c, MG_ODBC_CAT_TABLES, schema, NULL, &tables, err);
+        for (size_t i = 0; ok && i < tables->nrows; i++) {
+            const char *kindv = mg_result_value(tables, i, 2);
+            if (kindv && strcmp(kindv, "view") == 0)
+                continue;
+            ok = catalog_one(c, kind, mg_result_value(tables, i, 0),
+                             mg_result_value(tables, i, 1), r, err);
+        }
+        mg_result_free(tables);
+    }
+    if (!ok) {
+        mg_result_free(r);
+        return false;
+    }
+    *out = r;
+    return true;
+}
+
+/* ---- the COPY text reader -------------------------------------------- */
+
+bool mg_odbc_copy_escape(mg_buf *out, const char *s, size_t n)
+{
+    if (!mg_buf_reserve(out, n * 2))
+        return false;
+    char *o = out->data + out->len;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        switch (ch) {
+        case '\\': *o++ = '\\'; *o++ = '\\'; break;
+        case '\t': *o++ = '\\'; *o++ = 't'; break;
+        case '\n': *o++ = '\\'; *o++ = 'n'; break;
+        case '\r': *o++ = '\\'; *o++ = 'r'; break;
+        default: *o++ = ch; break;
+        }
+    }
+    out->len = (size_t)(o - out->data);
+    out->data[out->len] = '\0';
+    return true;
+}
+
+typedef struct rcol {
+    val_class cls;
+    SQLULEN declared; /* the column size SQLDescribeCol reported */
+    size_t width;  /* bytes per row in data (bound mode) */
+    char *data;    /* owned, rows * width */
+    SQLLEN *ind;   /* owned, rows */
+} rcol;
+
+typedef struct odbc_reader {
+    mg_odbc *c;
+    SQLHSTMT h;
+    int ncols;
+    rcol *cols;      /* owned, ncols */
+    bool bound;      /* block fetch with bound columns; else SQLGetData */
+    size_t rows;     /* rows per fetch */
+    SQLULEN fetched; /* rows in the current block */
+    SQLUSMALLINT *status; /* owned, rows */
+    size_t next;     /* next row of the block to encode */
+    bool done;
+    long long nrows; /* rows read so far, for messages */
+    mg_buf row;      /* the piece handed out */
+    mg_buf val;      /* one value read with SQLGetData */
+} odbc_reader;
+
+/* Bytes a bound buffer needs for a column, or 0 when the column is read
+ * with SQLGetData: a LOB, a size the driver does not know, or a buffer
+ * wider than max_bind. */
+static size_t bind_width(SQLSMALLINT type, SQLULEN size, val_class cls,
+                         size_t max_bind)
+{
+    size_t w;
+    if (cls == CLS_DOUBLE)
+        return sizeof(double) <= max_bind ? sizeof(double) : 0;
+    switch (type) {
+    case SQL_LONGVARCHAR:
+    case SQL_WLONGVARCHAR:
+    case SQL_LONGVARBINARY:
+        return 0;
+    case SQL_TINYINT: case SQL_SMALLINT: case SQL_INTEGER: case SQL_BIGINT:
+    case SQL_BIT:
+        w = 24;
+        break;
+    case SQL_DECIMAL: case SQL_NUMERIC:
+        w = size + 4; /* sign, point, leading zero, NUL */
+        break;
+    case SQL_TYPE_DATE: case SQL_TYPE_TIME: case SQL_TYPE_TIMESTAMP:
+    case SQL_DATE: case SQL_TIME: case SQL_TIMESTAMP: case SQL_GUID:
+        w = 64;
+        break;
+    default:
+        if (size == 0 || size > max_bind)
+            return 0;
+        /* A character may take 4 bytes in UTF-8; a NUL ends the text. */
+        w = cls == CLS_BINARY ? size : size * 4 + 1;
+        break;
+    }
+    return w <= max_bind ? w : 0;
+}
+
+/* Append value i of block row `row` to rd->row as a COPY field. */
+static bool encode_bound(odbc_reader *rd, int i, size_t row, mg_error *err)
+{
+    rcol *col = &rd->cols[i];
+    SQLLEN ind = col->ind[row];
+    mg_buf *out = &rd->row;
+    if (ind == SQL_NULL_DATA)
+        return mg_buf_append(out, "\\N", 2) || (set_oom(rd->c, err), false);
+    const char *p = col->data + row * col->width;
+    size_t room = col->cls == CLS_TEXT || col->cls == CLS_BIT ? col->width - 1
+                                                               : col->width;
+    if (col->cls != CLS_DOUBLE && (ind == SQL_NO_TOTAL || (size_t)ind > room)) {
+        mg_error_set(err, MG_ERR_COPY, rd->c->side, "01004",
+                     "row %lld column %d: a value of %ld bytes does not fit "
+                     "the %zu bytes bound for it (the driver declared size "
+                     "%lu); read it with SQLGetData (a max_bind_bytes below "
+                     "%zu)", rd->nrows + 1, i + 1, (long)ind, room,
+                     (unsigned long)col->declared, col->width);
+        return false;
+    }
+    bool ok;
+    switch (col->cls) {
+    case CLS_DOUBLE: {
+        double d;
+        memcpy(&d, p, sizeof d);
+        ok = append_double(out, d);
+        break;
+    }
+    case CLS_BINARY:
+        ok = mg_buf_append(out, "\\\\x", 3) &&
+             append_hex(out, (const unsigned char *)p, (size_t)ind);
+        break;
+    default:
+        ok = mg_odbc_copy_escape(out, p, (size_t)ind);
+        break;
+    }
+    if (!ok)
+        set_oom(rd->c, err);
+    return ok;
+}
+
+/* Read value i of the current row with SQLGetData into rd->row. */
+static bool encode_getdata(odbc_reader *rd, int i, mg_error *err)
+{
+    bool isnull;
+    mg_buf_reset(&rd->val);
+    if (!get_value(rd->c, rd->h, (SQLUSMALLINT)(i + 1), rd->cols[i].cls,
+                   &rd->val, &isnull, err))
+        return false;
+    bool ok = isnull ? mg_buf_append(&rd->row, "\\N", 2)
+                     : mg_odbc_copy_escape(&rd->row, rd->val.data ? rd->val.data
+                                                                  : "",
+                                           rd->val.len);
+    if (!ok)
+        set_oom(rd->c, err);
+    return ok;
+}
+
+/* Fetch the next block (or row).  False at the end or on error. */
+static bool fetch_block(odbc_reader *rd, mg_error *err, bool *failed)
+{
+    *failed = false;
+    rd->fetched = 0;
+    rd->next = 0;
+    SQLRETURN rc = SQLFetch(rd->h);
+    if (rc == SQL_NO_DATA) {
+        rd->done = true;
+        return false;
+    }
+    if (!SQL_SUCCEEDED(rc)) {
+        set_diag_error(rd->c, SQL_HANDLE_STMT, rd->h, MG_ERR_COPY, err,
+                       "fetch failed");
+        *failed = true;
+        rd->done = true;
+        return false;
+    }
+    if (!rd->bound)
+        rd->fetched = 1;
+    return rd->fetched > 0;
+}
+
+static long odbc_read(mg_reader *r, const char **data, mg_error *err)
+{
+    odbc_reader *rd = r->self;
+    for (;;) {
+        if (rd->done)
+            return 0;
+        if (rd->next >= rd->fetched) {
+            bool failed;
+            if (!fetch_block(rd, err, &failed))
+                return failed ? -1 : 0;
+        }
+        size_t row = rd->next++;
+        if (rd->bound && (rd->status[row] == SQL_ROW_NOROW ||
+                          rd->status[row] == SQL_ROW_DELETED))
+            continue;
+        if (rd->bound && rd->status[row] == SQL_ROW_ERROR) {
+            mg_error_set(err, MG_ERR_COPY, rd->c->side, "HY000",
+                         "row %lld: the driver could not fetch it",
+                         rd->nrows + 1);
+            return -1;
+        }
+        mg_buf_reset(&rd->row);
+        for (int i = 0; i < rd->ncols; i++) {
+            if (i > 0 && !mg_buf_append(&rd->row, "\t", 1)) {
+                set_oom(rd->c, err);
+                return -1;
+            }
+            bool ok = rd->bound ? encode_bound(rd, i, row, err)
+                                : encode_getdata(rd, i, err);
+            if (!ok)
+                return -1;
+        }
+        if (!mg_buf_append(&rd->row, "\n", 1)) {
+            set_oom(rd->c, err);
+            return -1;
+        }
+        rd->nrows++;
+        *data = rd->row.data;
+        return (long)rd->row.len;
+    }
+}
+
+static void odbc_reader_free(odbc_reader *rd)
+{
+    free_stmt(rd->h);
+    for (int i = 0; rd->cols && i < rd->ncols; i++) {
+        free(rd->cols[i].data);
+        free(rd->cols[i].ind);
+    }
+    free(rd->cols);
+    free(rd->status);
+    mg_buf_free(&rd->row);
+    mg_buf_free(&rd->val);
+    free(rd);
+}
+
+static void odbc_close(mg_reader *r)
+{
+    odbc_reader *rd = r->self;
+    if (rd == NULL)
+        return;
+    if (!rd->done)
+        SQLCancel(rd->h);
+    odbc_reader_free(rd);
+    r->self = NULL;
+}
+
+static void odbc_cancel(mg_reader *r)
+{
+    odbc_reader *rd = r->self;
+    if (rd != NULL)
+        SQLCancel(rd->h); /* thread-safe by the ODBC spec */
+}
+
+/* SQLite stores any value in any column, and for a column declared
+ * without a length ("BLOB", "VARCHAR") its driver reports 255: such
+ * columns are read with SQLGetData.  (Declared lengths are not enforced
+ * either; a longer value in a bound column fails the read, never cut.) */
+static bool size_is_guess(const odbc_reader *rd, SQLSMALLINT type,
+                          SQLULEN size)
+{
+    if (strcasecmp(rd->c->dbms, "SQLite") != 0 || size != 255)
+        return false;
+    switch (type) {
+    case SQL_CHAR: case SQL_VARCHAR: case SQL_WCHAR: case SQL_WVARCHAR:
+    case SQL_BINARY: case SQL_VARBINARY:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Describe the result columns; choose bound (block) or SQLGetData mode,
+ * and as many rows per block as the memory budget allows. */
+static bool plan_columns(odbc_reader *rd, size_t max_bind, mg_error *err)
+{
+    SQLSMALLINT ncols = 0;
+    if (!SQL_SUCCEEDED(SQLNumResultCols(rd->h, &ncols))) {
+        set_diag_error(rd->c, SQL_HANDLE_STMT, rd->h, MG_ERR_COPY, err,
+                       "cannot describe the result");
+        return false;
+    }
+    if (ncols <= 0) {
+        mg_error_set(err, MG_ERR_USAGE, rd->c->side, NULL,
+                     "the copy reader needs a statement that returns rows");
+        return false;
+    }
+    rd->ncols = ncols;
+    rd->cols = calloc((size_t)ncols, sizeof *rd->cols);
+    if (rd->cols == NULL) {
+        set_oom(rd->c, err);
+        return false;
+    }
+    rd->bound = true;
+    size_t row_bytes = 0;
+    for (int i = 0; i < ncols; i++) {
+        SQLCHAR name[256];
+        SQLSMALLINT nlen, type = 0, digits, nullable;
+        SQLULEN size = 0;
+        SQLUSMALLINT col = (SQLUSMALLINT)(i + 1);
+        if (!SQL_SUCCEEDED(SQLDescribeCol(rd->h, col, name, sizeof name,
+                                          &nlen, &type, &size, &digits,
+                                          &nullable))) {
+            set_diag_error(rd->c, SQL_HANDLE_STMT, rd->h, MG_ERR_COPY, err,
+                           "cannot describe the result");
+            return false;
+        }
+        rcol *info = &rd->cols[i];
+        info->cls = class_of(type);
+        info->declared = size;
+        info->width = size_is_guess(rd, type, size)
+                          ? 0
+                          : bind_width(type, size, info->cls, max_bind);
+        if (info->width == 0)
+            rd->bound = false;
+        row_bytes += info->width + sizeof(SQLLEN);
+    }
+    if (rd->bound && row_bytes * rd->rows > MAX_BLOCK_BYTES)
+        rd->rows = MAX_BLOCK_BYTES / row_bytes > 0 ? MAX_BLOCK_BYTES / row_bytes
+                                                   : 1;
+    return true;
+}
+
+/* Allocate the block buffers and bind every column by column. */
+static bool bind_columns(odbc_reader *rd, mg_error *err)
+{
+    SQLHSTMT h = rd->h;
+    rd->status = calloc(rd->rows, sizeof *rd->status);
+    if (rd->status == NULL) {
+        set_oom(rd->c, err);
+        return false;
+    }
+    for (int i = 0; i < rd->ncols; i++) {
+        rcol *col = &rd->cols[i];
+        col->data = malloc(rd->rows * col->width);
+        col->ind = calloc(rd->rows, sizeof *col->ind);
+        if (col->data == NULL || col->ind == NULL) {
+            set_oom(rd->c, err);
+            return false;
+        }
+        SQLSMALLINT ctype = col->cls == CLS_DOUBLE   ? SQL_C_DOUBLE
+                            : col->cls == CLS_BINARY ? SQL_C_BINARY
+                                                     : SQL_C_CHAR;
+        if (!SQL_SUCCEEDED(SQLBindCol(h, (SQLUSMALLINT)(i + 1), ctype,
+                                      col->data, (SQLLEN)col->width,
+                                      col->ind))) {
+            set_diag_error(rd->c, SQL_HANDLE_STMT, h, MG_ERR_COPY, err,
+                           "cannot bind a column");
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Set the row-array attributes on h (before or after execution: drivers
+ * accept both; before is what most document). */
+static bool set_block(odbc_reader *rd, size_t rows, mg_error *err)
+{
+    SQLHSTMT h = rd->h;
+    SQLRETURN rc = SQLSetStmtAttr(h, SQL_ATTR_ROW_BIND_TYPE,
+                                  (SQLPOINTER)SQL_BIND_BY_COLUMN, 0);
+    if (SQL_SUCCEEDED(rc))
+        rc = SQLSetStmtAttr(h, SQL_ATTR_ROW_ARRAY_SIZE, (SQLPOINTER)rows, 0);
+    if (SQL_SUCCEEDED(rc))
+        rc = SQLSetStmtAttr(h, SQL_ATTR_ROWS_FETCHED_PTR, &rd->fetched, 0);
+    if (SQL_SUCCEEDED(rc))
+        rc = SQLSetStmtAttr(h, SQL_ATTR_ROW_STATUS_PTR, rd->status, 0);
+    if (!SQL_SUCCEEDED(rc)) {
+        set_diag_error(rd->c, SQL_HANDLE_STMT, h, MG_ERR_COPY, err,
+                       "cannot set up block fetch");
+        return false;
+    }
+    /* A driver may lower the array size (01S02): use what it took. */
+    SQLULEN got = 0;
+    if (SQL_SUCCEEDED(SQLGetStmtAttr(h, SQL_ATTR_ROW_ARRAY_SIZE, &got, 0,
+                                     NULL)) &&
+        got > 0 && got < rows)
+        rd->rows = got;
+    return true;
+}
+
+bool mg_odbc_copy_reader(mg_odbc *c, const char *select_sql,
+                         const mg_odbc_reader_opts *opts, mg_reader *r,
+                         mg_error *err)
+{
+    size_t rows = opts && opts->rows_per_fetch ? opts->rows_per_fetch
+                                               : DEFAULT_ROWS_PER_FETCH;
+    size_t max_bind = opts && opts->max_bind_bytes ? opts->max_bind_bytes
+                                                   : DEFAULT_MAX_BIND;
+    if (rows > MAX_ROWS_PER_FETCH)
+        rows = MAX_ROWS_PER_FETCH;
+    odbc_reader *rd = calloc(1, sizeof *rd);
+    if (rd == NULL) {
+        set_oom(c, err);
+        return false;
+    }
+    rd->c = c;
+    rd->rows = rows;
+    rd->h = new_stmt(c, err);
+    if (rd->h == SQL_NULL_HSTMT)
+        goto fail;
+    if (!ok_or_nodata(SQLExecDirect(rd->h, (SQLCHAR *)select_sql, SQL_NTS))) {
+        set_diag_error(c, SQL_HANDLE_STMT, rd->h, MG_ERR_COPY, err,
+                       "copy query failed");
+        goto fail;
+    }
+    if (!plan_columns(rd, max_bind, err))
+        goto fail;
+    if (rd->bound && (!bind_columns(rd, err) || !set_block(rd, rd->rows, err)))
+        goto fail;
+    r->read = odbc_read;
+    r->close = odbc_close;
+    r->cancel = odbc_cancel;
+    r->format = MG_STREAM_PG_TEXT;
+    r->self = rd;
+    if (rd->bound)
+        mg_log(MG_LOG_DEBUG, "odbc", "[%s] copy out (text), block fetch of "
+               "%zu rows: %s", mg_side_name(c->side), rd->rows, select_sql);
+    else
+        mg_log(MG_LOG_DEBUG, "odbc", "[%s] copy out (text), row by row with "
+               "SQLGetData (long or unsized columns): %s",
+               mg_side_name(c->side), select_sql);
+    return true;
+fail:
+    rd->done = true;
+    odbc_reader_free(rd);
+    return false;
+}

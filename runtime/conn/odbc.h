@@ -1,0 +1,131 @@
+/*
+ * odbc.h - the ODBC connector (unixODBC), plain C, testable without Lua.
+ *
+ * Any database with an ODBC driver (SQL Server, MySQL/MariaDB, Oracle,
+ * SQLite, DB2, PostgreSQL through psqlODBC ...) is opened with a full ODBC
+ * connection string ("DSN=x;UID=u;PWD=p" or "Driver=SQLite3;Database=f").
+ * Like the pg connector, a connection knows its side, every error carries
+ * the side, the SQLSTATE and the driver's message, and no password is ever
+ * printed: the display string is masked and driver messages are scrubbed.
+ *
+ * Values come back as text (what PostgreSQL would accept as input):
+ * binary columns as "\x" plus hex, floating point as the shortest decimal
+ * that reads back to the same number, bit columns as "t"/"f" in results and
+ * "1"/"0" in COPY data.  The copy reader encodes rows straight into
+ * PostgreSQL COPY text format for the copy engine (copy/engine.h).
+ */
+#ifndef MG_CONN_ODBC_H
+#define MG_CONN_ODBC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/buf.h"
+#include "core/error.h"
+#include "core/result.h"
+#include "core/stream.h"
+
+typedef struct mg_odbc mg_odbc;
+
+/* Connect with SQLDriverConnect (no prompt).  connstr may start with
+ * "odbc:" (the recipe URL form), which is dropped.  Returns an owned
+ * connection (close with mg_odbc_close) or NULL with *err filled
+ * (MG_ERR_CONNECT, the driver's SQLSTATE and messages, the masked
+ * connection string; never the password). */
+mg_odbc *mg_odbc_open(const char *connstr, mg_side side, mg_error *err);
+
+/* Disconnect and free; NULL is fine. */
+void mg_odbc_close(mg_odbc *c);
+
+/* The masked connection string (borrowed). */
+const char *mg_odbc_display(const mg_odbc *c);
+
+mg_side mg_odbc_side(const mg_odbc *c);
+
+/* SQL_DBMS_NAME and SQL_DRIVER_NAME as the driver reports them at connect
+ * time ("SQLite", "sqlite3odbc.so"); borrowed, "" when unknown. */
+const char *mg_odbc_dbms_name(const mg_odbc *c);
+const char *mg_odbc_driver_name(const mg_odbc *c);
+
+/* Run one statement, discarding any result.  False with *err filled
+ * (MG_ERR_QUERY, SQLSTATE, driver message) on failure. */
+bool mg_odbc_exec(mg_odbc *c, const char *sql, mg_error *err);
+
+/* Run one statement with `?` parameters bound as text (SQL_C_CHAR;
+ * params[i] NULL for SQL NULL).  On success *out is an owned result (free
+ * with mg_result_free), values as text, SQL NULL as NULL; column kinds
+ * follow the ODBC types (integers, floats, bit -> bool, else text).
+ * A statement without a result set gives a result with no columns whose
+ * command_tag is "ROWS n" (SQLRowCount) when the driver reports it. */
+bool mg_odbc_query(mg_odbc *c, const char *sql, int nparams,
+                   const char *const *params, mg_result **out, mg_error *err);
+
+/* Catalog introspection through the ODBC catalog functions.  Column names
+ * follow mg_pg_catalog where the meaning is the same:
+ *   tables        schema_name table_name kind comment            (SQLTables)
+ *   columns       schema_name table_name column_name position type
+ *                 sql_type column_size decimal_digits not_null default
+ *                                                               (SQLColumns)
+ *   primary_keys  schema_name table_name constraint_name column_name
+ *                 position                                  (SQLPrimaryKeys)
+ *   foreign_keys  schema_name table_name constraint_name column_name
+ *                 ref_schema ref_table ref_column position on_update
+ *                 on_delete                                 (SQLForeignKeys)
+ *   indexes       schema_name table_name index_name is_unique column_name
+ *                 position                                    (SQLStatistics)
+ * One row per key or index column.  `type` is the driver's type name,
+ * `sql_type` the ODBC SQL type code (SQL_INTEGER = 4 ...).
+ * `schema` and `table` may be NULL (every one); for tables and columns they
+ * are search patterns, for keys and indexes (whose ODBC functions take one
+ * table) a NULL table means every table SQLTables lists.  A driver that
+ * lacks the function (SQLGetFunctions, or IM001/HYC00 from the call) gives
+ * an empty result, logged at debug level, not an error. */
+typedef enum mg_odbc_catalog_kind {
+    MG_ODBC_CAT_TABLES = 0,
+    MG_ODBC_CAT_COLUMNS,
+    MG_ODBC_CAT_PRIMARY_KEYS,
+    MG_ODBC_CAT_FOREIGN_KEYS,
+    MG_ODBC_CAT_INDEXES,
+} mg_odbc_catalog_kind;
+
+bool mg_odbc_catalog(mg_odbc *c, mg_odbc_catalog_kind kind, const char *schema,
+                     const char *table, mg_result **out, mg_error *err);
+
+/* "tables", "columns", "primary_keys", "foreign_keys", "indexes" -> kind;
+ * -1 if unknown. */
+int mg_odbc_catalog_kind_parse(const char *name);
+
+/* Options of the copy reader (zero fields take the defaults). */
+typedef struct mg_odbc_reader_opts {
+    size_t rows_per_fetch; /* rows per SQLFetch block; 0 = 1024 (fewer when
+                              the bound buffers of a block would pass
+                              32 MiB) */
+    size_t max_bind_bytes; /* widest bound buffer of a column; wider,
+                              LOB (SQL_LONGVAR*) and unknown-size columns
+                              are read with SQLGetData; 0 = 32768; 1 reads
+                              every column with SQLGetData */
+} mg_odbc_reader_opts;
+
+/* Run `select_sql` and fill *r with a reader whose stream is PostgreSQL
+ * COPY text format (MG_STREAM_PG_TEXT), one row per read(): the columns in
+ * select order, tab-separated, "\N" for NULL, backslash, tab, newline and
+ * carriage return escaped (bytea as "\\x" + hex).
+ * When every column fits max_bind_bytes, rows are block-fetched
+ * (SQL_ATTR_ROW_ARRAY_SIZE, column-wise binding, an indicator array per
+ * column); otherwise rows are fetched one at a time and every value is
+ * read whole, in pieces, with SQLGetData.  A bound value that arrives
+ * longer than its buffer (a driver that under-reports a size; SQLite, which
+ * does not enforce declared lengths) fails the read with MG_ERR_COPY: it is
+ * never cut.  SQLite columns declared without a length are read with
+ * SQLGetData (the driver reports 255 for them).
+ * The reader borrows c (close the reader first) and uses its own
+ * statement; opts may be NULL.  False with *err filled on failure
+ * (MG_ERR_USAGE for a statement that returns no rows). */
+bool mg_odbc_copy_reader(mg_odbc *c, const char *select_sql,
+                         const mg_odbc_reader_opts *opts, mg_reader *r,
+                         mg_error *err);
+
+/* Append s (n bytes) to out escaped for a COPY text field.  False on OOM. */
+bool mg_odbc_copy_escape(mg_buf *out, const char *s, size_t n);
+
+#endif
