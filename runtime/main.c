@@ -282,6 +282,7 @@ static int run_lua(const cli_opts *o)
     preload(L, "migrate.pg", luaopen_migrate_pg);
     preload(L, "migrate.copy", luaopen_migrate_copy);
     preload(L, "migrate.yaml", luaopen_migrate_yaml);
+    preload(L, "migrate.odbc", luaopen_migrate_odbc);
     lua_sethook(L, interrupt_hook, LUA_MASKCOUNT, 10000);
 
     int code = MG_EXIT_INTERNAL;

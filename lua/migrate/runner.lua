@@ -369,6 +369,9 @@ function M.execute(ctx, tasks, options)
   local outcome = core.interrupted() and "interrupted" or nil
   if not outcome then
     local ok, res = pcall(work.loop, w)
+    if not ok and work.is_interruption(res) then
+      ok, res = true, "interrupted"
+    end
     if not ok then
       core.hold_interrupts(true)
       log("error", "%s", tostring(res))

@@ -156,9 +156,12 @@ static void diag_error(const mg_odbc *c, SQLSMALLINT htype, SQLHANDLE h,
     for (char *p = msgs; *p; p++)
         if (*p == '\n' || *p == '\r' || *p == '\t')
             *p = ' ';
+    /* Scrub the driver's text alone: `what` is fixed text or the masked
+     * display, and masking it again would take its "PWD=***" for the start
+     * of a password running to the end of the message (ODBC values end at
+     * ';'), swallowing the driver's explanation. */
+    scrub(c, msgs, sizeof msgs);
     mg_error_set(err, code, c->side, state, "%s: %s", what, msgs);
-    if (err != NULL)
-        scrub(c, err->msg, sizeof err->msg);
 }
 
 static void set_diag_error(const mg_odbc *c, SQLSMALLINT htype, SQLHANDLE h,

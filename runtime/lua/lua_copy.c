@@ -10,11 +10,19 @@
  *   }
  *   -- stats = {rows=, bytes=, batches=, seconds=}
  *
+ * The source may also be an ODBC connection (migrate.odbc): source_sql is
+ * then a SELECT, whose rows the ODBC reader encodes as COPY text, so
+ * format is "text" (the default for such a source) and target_sql a
+ * "COPY ... FROM STDIN (FORMAT text)".  Options for that reader:
+ *     rows_per_fetch = 1024,        -- rows per SQLFetch block (optional)
+ *     max_bind_bytes = 32768,       -- wider columns use SQLGetData (optional)
+ *
  * Lua decides once, before the copy, what runs; the rows then move in C.
  * The progress function sees totals, never rows.
  */
 #include <string.h>
 
+#include "conn/odbc.h"
 #include "conn/pg.h"
 #include "copy/engine.h"
 #include "core/log.h"
@@ -81,16 +89,46 @@ static mg_pg_conn *field_conn(lua_State *L, const char *key)
     return c;
 }
 
+/* A non-negative whole number option; 0 when absent. */
+static size_t field_size(lua_State *L, const char *key)
+{
+    lua_getfield(L, 1, key);
+    lua_Number n = luaL_optnumber(L, -1, 0);
+    lua_pop(L, 1);
+    if (!(n >= 0 && n <= 1e9) || n != (lua_Number)(size_t)n)
+        luaL_error(L, "copy.run: option '%s' must be a whole number >= 0", key);
+    return (size_t)n;
+}
+
+/* The source: an ODBC connection (*odbc set) or a PostgreSQL one (*pg). */
+static void field_source(lua_State *L, mg_odbc **odbc, mg_pg_conn **pg)
+{
+    lua_getfield(L, 1, "source");
+    bool is_odbc = mg_lua_is_odbc(L, -1);
+    lua_pop(L, 1);
+    *odbc = NULL;
+    *pg = NULL;
+    if (is_odbc) {
+        lua_getfield(L, 1, "source");
+        *odbc = mg_lua_check_odbc(L, -1);
+        lua_pop(L, 1); /* the options table keeps the userdata alive */
+    } else {
+        *pg = field_conn(L, "source");
+    }
+}
+
 static int l_run(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
-    mg_pg_conn *src = field_conn(L, "source");
+    mg_odbc *odbc_src;
+    mg_pg_conn *src;
+    field_source(L, &odbc_src, &src);
     mg_pg_conn *dst = field_conn(L, "target");
     const char *src_sql = field_string(L, "source_sql");
     const char *dst_sql = field_string(L, "target_sql");
 
     lua_getfield(L, 1, "format");
-    const char *fmt = luaL_optstring(L, -1, "binary");
+    const char *fmt = luaL_optstring(L, -1, odbc_src ? "text" : "binary");
     mg_stream_format format;
     if (strcmp(fmt, "binary") == 0)
         format = MG_STREAM_PG_BINARY;
@@ -99,6 +137,13 @@ static int l_run(lua_State *L)
     else
         return luaL_error(L, "copy.run: format must be 'binary' or 'text', got '%s'", fmt);
     lua_pop(L, 1);
+    if (odbc_src && format != MG_STREAM_PG_TEXT)
+        return luaL_error(L, "copy.run: an ODBC source gives format 'text', not '%s'", fmt);
+
+    mg_odbc_reader_opts ropts;
+    memset(&ropts, 0, sizeof ropts);
+    ropts.rows_per_fetch = field_size(L, "rows_per_fetch");
+    ropts.max_bind_bytes = field_size(L, "max_bind_bytes");
 
     mg_copy_opts opts;
     memset(&opts, 0, sizeof opts);
@@ -125,7 +170,8 @@ static int l_run(lua_State *L)
     mg_reader r;
     mg_writer w;
     bool ok = false;
-    if (!mg_pg_copy_reader(src, src_sql, format, &r, &err))
+    if (odbc_src ? !mg_odbc_copy_reader(odbc_src, src_sql, &ropts, &r, &err)
+                 : !mg_pg_copy_reader(src, src_sql, format, &r, &err))
         goto out;
     if (!mg_pg_copy_writer(dst, dst_sql, format, &w, &err)) {
         r.close(&r);

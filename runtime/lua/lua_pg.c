@@ -8,8 +8,6 @@
  *
  * Errors are raised as error objects naming the side and the SQLSTATE.
  */
-#include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "conn/pg.h"
@@ -71,90 +69,19 @@ static int l_close(lua_State *L)
     return 0;
 }
 
-/* Push one value of a result, typed by its column kind. */
-static void push_value(lua_State *L, const char *v, mg_valkind kind)
-{
-    if (v == NULL) {
-        lua_pushnil(L);
-        return;
-    }
-    switch (kind) {
-    case MG_VAL_INT: {
-        double d = strtod(v, NULL);
-        if (fabs(d) <= 9007199254740992.0) /* exact in a double */
-            lua_pushnumber(L, d);
-        else
-            lua_pushstring(L, v);
-        break;
-    }
-    case MG_VAL_FLOAT:
-        lua_pushnumber(L, strtod(v, NULL));
-        break;
-    case MG_VAL_BOOL:
-        lua_pushboolean(L, v[0] == 't');
-        break;
-    default:
-        lua_pushstring(L, v);
-    }
-}
-
-/* Push rows (array of {column = value}) and the column name list. */
-static int push_result(lua_State *L, mg_result *r)
-{
-    lua_createtable(L, (int)r->nrows, 0);
-    for (size_t row = 0; row < r->nrows; row++) {
-        lua_createtable(L, 0, r->ncols);
-        for (int i = 0; i < r->ncols; i++) {
-            push_value(L, mg_result_value(r, row, i), r->kinds[i]);
-            lua_setfield(L, -2, r->colnames[i]);
-        }
-        lua_rawseti(L, -2, (int)row + 1);
-    }
-    lua_createtable(L, r->ncols, 0);
-    for (int i = 0; i < r->ncols; i++) {
-        lua_pushstring(L, r->colnames[i]);
-        lua_rawseti(L, -2, i + 1);
-    }
-    if (r->command_tag)
-        lua_pushstring(L, r->command_tag);
-    else
-        lua_pushnil(L);
-    return 3;
-}
-
 /* c:query(sql, ...) -> rows, columns, command_tag */
 static int l_query(lua_State *L)
 {
     mg_pg_conn *c = mg_lua_check_pg(L, 1);
     const char *sql = luaL_checkstring(L, 2);
-    int nparams = lua_gettop(L) - 2;
-    const char **params = NULL;
-    if (nparams > 0) {
-        params = lua_newuserdata(L, sizeof *params * (size_t)nparams);
-        for (int i = 0; i < nparams; i++) {
-            int idx = i + 3;
-            switch (lua_type(L, idx)) {
-            case LUA_TNIL:
-                params[i] = NULL;
-                break;
-            case LUA_TBOOLEAN:
-                params[i] = lua_toboolean(L, idx) ? "true" : "false";
-                break;
-            case LUA_TNUMBER:
-            case LUA_TSTRING:
-                params[i] = lua_tostring(L, idx); /* converts in place */
-                break;
-            default:
-                return luaL_argerror(L, idx, "parameters must be nil, boolean, number or string");
-            }
-        }
-    }
+    int nparams = 0;
+    const char **params = mg_lua_check_params(L, 3, &nparams, "true", "false");
     mg_result *r = NULL;
     mg_error err;
     mg_error_clear(&err);
     if (!mg_pg_query(c, sql, nparams, params, &r, &err))
         return mg_lua_raise(L, &err);
-    int n = push_result(L, r);
+    int n = mg_lua_push_result(L, r);
     mg_result_free(r);
     return n;
 }
@@ -184,7 +111,7 @@ static int l_catalog(lua_State *L)
     mg_error_clear(&err);
     if (!mg_pg_catalog(c, (mg_pg_catalog_kind)kind, schema, &r, &err))
         return mg_lua_raise(L, &err);
-    push_result(L, r);
+    mg_lua_push_result(L, r);
     mg_result_free(r);
     lua_pop(L, 1); /* the command tag means nothing here */
     return 2;

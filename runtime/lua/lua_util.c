@@ -1,5 +1,9 @@
 #include "lua/lua_util.h"
 
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void set_str(lua_State *L, const char *key, const char *val)
@@ -97,4 +101,122 @@ int mg_lua_traceback(lua_State *L)
     lua_pushinteger(L, 2);
     lua_call(L, 2, 1);
     return 1;
+}
+
+/* Push one value of a result, typed by its column kind.  Integers that no
+ * double holds exactly, and values that do not read as their kind (SQLite
+ * keeps any text in an INTEGER column), stay strings. */
+static void push_value(lua_State *L, const char *v, mg_valkind kind)
+{
+    char *end = NULL;
+    if (v == NULL) {
+        lua_pushnil(L);
+        return;
+    }
+    switch (kind) {
+    case MG_VAL_INT: {
+        errno = 0;
+        long long n = strtoll(v, &end, 10);
+        if (end != v && *end == '\0' && errno == 0 &&
+            n >= -9007199254740992LL && n <= 9007199254740992LL)
+            lua_pushnumber(L, (lua_Number)n);
+        else
+            lua_pushstring(L, v);
+        break;
+    }
+    case MG_VAL_FLOAT: {
+        double d = strtod(v, &end);
+        if (end != v && *end == '\0')
+            lua_pushnumber(L, d);
+        else
+            lua_pushstring(L, v);
+        break;
+    }
+    case MG_VAL_BOOL:
+        lua_pushboolean(L, v[0] == 't');
+        break;
+    default:
+        lua_pushstring(L, v);
+    }
+}
+
+int mg_lua_push_result(lua_State *L, const mg_result *r)
+{
+    lua_createtable(L, (int)r->nrows, 0);
+    for (size_t row = 0; row < r->nrows; row++) {
+        lua_createtable(L, 0, r->ncols);
+        for (int i = 0; i < r->ncols; i++) {
+            push_value(L, mg_result_value(r, row, i), r->kinds[i]);
+            lua_setfield(L, -2, r->colnames[i]);
+        }
+        lua_rawseti(L, -2, (int)row + 1);
+    }
+    lua_createtable(L, r->ncols, 0);
+    for (int i = 0; i < r->ncols; i++) {
+        lua_pushstring(L, r->colnames[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+    if (r->command_tag)
+        lua_pushstring(L, r->command_tag);
+    else
+        lua_pushnil(L);
+    return 3;
+}
+
+/* A number as text that reads back to the same double: integers in full
+ * (Lua's own "%.14g" would write 123456789012345 as 1.2345678901234e+14),
+ * others in the shortest of 15..17 significant digits. */
+static void push_number_text(lua_State *L, double d)
+{
+    char s[64];
+    if (isnan(d)) {
+        lua_pushliteral(L, "NaN");
+        return;
+    }
+    if (isinf(d)) {
+        lua_pushstring(L, d > 0 ? "Infinity" : "-Infinity");
+        return;
+    }
+    if (d == floor(d) && fabs(d) < 1e18) {
+        snprintf(s, sizeof s, "%.0f", d);
+    } else {
+        for (int digits = 15; digits <= 17; digits++) {
+            snprintf(s, sizeof s, "%.*g", digits, d);
+            if (strtod(s, NULL) == d)
+                break;
+        }
+    }
+    lua_pushstring(L, s);
+}
+
+const char **mg_lua_check_params(lua_State *L, int first, int *n,
+                                 const char *t, const char *f)
+{
+    int top = lua_gettop(L);
+    *n = top >= first ? top - first + 1 : 0;
+    if (*n == 0)
+        return NULL;
+    const char **params = lua_newuserdata(L, sizeof *params * (size_t)*n);
+    for (int i = 0; i < *n; i++) {
+        int idx = first + i;
+        switch (lua_type(L, idx)) {
+        case LUA_TNIL:
+            params[i] = NULL;
+            break;
+        case LUA_TBOOLEAN:
+            params[i] = lua_toboolean(L, idx) ? t : f;
+            break;
+        case LUA_TNUMBER:
+            push_number_text(L, lua_tonumber(L, idx));
+            lua_replace(L, idx);
+            params[i] = lua_tostring(L, idx);
+            break;
+        case LUA_TSTRING:
+            params[i] = lua_tostring(L, idx);
+            break;
+        default:
+            luaL_argerror(L, idx, "parameters must be nil, boolean, number or string");
+        }
+    }
+    return params;
 }

@@ -130,7 +130,10 @@ static void test_open(void)
     mg_error_clear(&err);
     mg_odbc *c = mg_odbc_open("Driver=NoSuchDriver;PWD=" SECRET, MG_SIDE_TARGET,
                               &err);
-    CHECK(strstr(err.msg, "NoSuchDriver") != NULL,
+    /* The masked "PWD=***" ends the connection string: masking must not
+     * take the driver manager's reason after it for the password. */
+    const char *reason = strstr(err.msg, "PWD=***): ");
+    CHECK(reason != NULL && strstr(reason, "NoSuchDriver") != NULL,
           "open an unknown driver: the driver manager's reason kept: %s",
           err.msg);
     mg_odbc_close(c);
