@@ -48,23 +48,11 @@ bool mg_lua_is_odbc(lua_State *L, int idx)
     return same;
 }
 
-/* An ODBC database is a source or a target, never the record's store. */
-static mg_side parse_side(lua_State *L, int idx)
-{
-    const char *s = luaL_optstring(L, idx, "");
-    if (strcmp(s, "source") == 0)
-        return MG_SIDE_SOURCE;
-    if (strcmp(s, "target") == 0)
-        return MG_SIDE_TARGET;
-    luaL_argcheck(L, s[0] == '\0', idx, "side must be 'source' or 'target'");
-    return MG_SIDE_NONE;
-}
-
 /* odbc.connect(connstr [, side]) -> conn; connstr may start with "odbc:". */
 static int l_connect(lua_State *L)
 {
     const char *connstr = luaL_checkstring(L, 1);
-    mg_side side = parse_side(L, 2);
+    mg_side side = mg_lua_check_side(L, 2, false);
     odbc_ud *ud = lua_newuserdata(L, sizeof *ud);
     ud->conn = NULL;
     luaL_getmetatable(L, ODBC_CONN_MT);

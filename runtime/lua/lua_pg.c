@@ -32,23 +32,10 @@ mg_pg_conn *mg_lua_check_pg(lua_State *L, int idx)
     return ud->conn;
 }
 
-static mg_side parse_side(lua_State *L, int idx)
-{
-    const char *s = luaL_optstring(L, idx, "");
-    if (strcmp(s, "source") == 0)
-        return MG_SIDE_SOURCE;
-    if (strcmp(s, "target") == 0)
-        return MG_SIDE_TARGET;
-    if (strcmp(s, "state") == 0)
-        return MG_SIDE_STATE;
-    luaL_argcheck(L, s[0] == '\0', idx, "side must be 'source', 'target' or 'state'");
-    return MG_SIDE_NONE;
-}
-
 static int l_connect(lua_State *L)
 {
     const char *conninfo = luaL_checkstring(L, 1);
-    mg_side side = parse_side(L, 2);
+    mg_side side = mg_lua_check_side(L, 2, true);
     pg_ud *ud = lua_newuserdata(L, sizeof *ud);
     ud->conn = NULL;
     luaL_getmetatable(L, PG_CONN_MT);

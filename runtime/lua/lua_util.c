@@ -220,3 +220,18 @@ const char **mg_lua_check_params(lua_State *L, int first, int *n,
     }
     return params;
 }
+
+mg_side mg_lua_check_side(lua_State *L, int idx, bool allow_state)
+{
+    const char *s = luaL_optstring(L, idx, "");
+    if (strcmp(s, "source") == 0)
+        return MG_SIDE_SOURCE;
+    if (strcmp(s, "target") == 0)
+        return MG_SIDE_TARGET;
+    if (allow_state && strcmp(s, "state") == 0)
+        return MG_SIDE_STATE;
+    luaL_argcheck(L, s[0] == '\0', idx,
+                  allow_state ? "side must be 'source', 'target' or 'state'"
+                              : "side must be 'source' or 'target'");
+    return MG_SIDE_NONE;
+}

@@ -48,6 +48,11 @@ int mg_lua_push_result(lua_State *L, const mg_result *r);
  * replace the arguments on the stack, so the strings live as long as the
  * call.  Returns an array in a userdata pushed on the stack (NULL when
  * there are none) and sets *n; raises on other types. */
+/* The optional side argument at idx: "source", "target", or (when
+ * allow_state: the database holding the record) "state"; none is
+ * MG_SIDE_NONE.  Raises on anything else. */
+mg_side mg_lua_check_side(lua_State *L, int idx, bool allow_state);
+
 const char **mg_lua_check_params(lua_State *L, int first, int *n,
                                  const char *t, const char *f);
 
