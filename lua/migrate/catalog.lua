@@ -13,6 +13,8 @@
 --                      has_expressions, columns = {...}}, ... },
 --     foreign_keys= { {name, columns, ref_schema, ref_table, ref_columns,
 --                      on_update, on_delete, deferrable, deferred}, ... } }
+local pg = require "migrate.pg"
+
 local M = {}
 
 local function key(schema, name) return schema .. "." .. name end
@@ -122,6 +124,131 @@ function M.load(conn)
     e.uniques = list_of(uqs, tk)
     e.indexes = list_of(ixs, tk)
     e.foreign_keys = list_of(fks, tk)
+  end
+  table.sort(entries, function(a, b)
+    if a.schema ~= b.schema then return a.schema < b.schema end
+    return a.name < b.name
+  end)
+  return entries
+end
+
+-- Load every table (and view) of an ODBC source as catalog entries of
+-- the same shape, from the driver's catalog functions.  Types are mapped to
+-- PostgreSQL's (migrate.odbc_types); a driver without schemas (SQLite)
+-- gets `default_schema` ("main").  Each entry also says how to name the
+-- table in the source's own SQL: `source_type = "odbc"`, `source_quote`
+-- (the identifier quote) and `source_schema` (nil when the driver has
+-- none).  Row counts come from count(*): exact, and cheap for SQLite.
+function M.load_odbc(conn, default_schema)
+  local types = require "migrate.odbc_types"
+  default_schema = default_schema or "main"
+  local dbms = conn:dbms()
+  local quote = (dbms == "MySQL" or dbms == "MariaDB") and "`" or '"'
+  local function q(name) return quote .. name:gsub(quote, quote .. quote) .. quote end
+  local function schema_of(s) return s or default_schema end
+  local entries, by_key = {}, {}
+  for _, r in ipairs(conn:catalog("tables")) do
+    local system = dbms == "SQLite" and r.table_name:match("^sqlite_")
+    if (r.kind == "table" or r.kind == "view") and not system then
+      local schema = schema_of(r.schema_name)
+      local e = { schema = schema, name = r.table_name, kind = r.kind, comment = r.comment,
+                  qualified_name = pg.quote_ident(schema) .. "." ..
+                    pg.quote_ident(r.table_name),
+                  columns = {}, uniques = {}, indexes = {}, foreign_keys = {},
+                  source_type = "odbc", source_quote = quote, source_schema = r.schema_name }
+      e.source_qualified = (r.schema_name and (q(r.schema_name) .. ".") or "") .. q(r.table_name)
+      entries[#entries + 1] = e
+      by_key[key(schema, e.name)] = e
+    end
+  end
+  for _, r in ipairs(conn:catalog("columns")) do
+    local e = by_key[key(schema_of(r.schema_name), r.table_name)]
+    if e then
+      e.columns[#e.columns + 1] = {
+        name = r.column_name, position = r.position, type = types.pg_type(r, dbms),
+        type_name = r.type, sql_type = r.sql_type, not_null = r.not_null == true,
+      }
+    end
+  end
+  local function rows_by_table(kind, keep_order)
+    local out = {}
+    for _, r in ipairs(conn:catalog(kind)) do
+      local tk = key(schema_of(r.schema_name), r.table_name)
+      if by_key[tk] then
+        out[tk] = out[tk] or {}
+        table.insert(out[tk], r)
+      end
+    end
+    if not keep_order then
+      for _, rows in pairs(out) do
+        table.sort(rows, function(a, b) return (a.position or 0) < (b.position or 0) end)
+      end
+    end
+    return out
+  end
+  for tk, rows in pairs(rows_by_table("primary_keys")) do
+    local pk = { name = rows[1].constraint_name or (by_key[tk].name .. "_pkey"), columns = {} }
+    for i, r in ipairs(rows) do pk.columns[i] = r.column_name end
+    by_key[tk].primary_key = pk
+  end
+  for tk, rows in pairs(rows_by_table("indexes")) do
+    local e, list, by_name = by_key[tk], {}, {}
+    for _, r in ipairs(rows) do
+      if r.index_name then
+        local ix = by_name[r.index_name]
+        if not ix then
+          ix = { name = r.index_name, unique = r.is_unique == true, method = "btree", columns = {} }
+          by_name[r.index_name] = ix
+          list[#list + 1] = ix
+        end
+        -- an expression (no column name) cannot be carried over
+        if r.column_name then ix.columns[#ix.columns + 1] = r.column_name else ix.expression = true end
+      end
+    end
+    local pk = e.primary_key and table.concat(e.primary_key.columns, "\0")
+    for _, ix in ipairs(list) do
+      local same_as_pk = pk and ix.unique and table.concat(ix.columns, "\0") == pk
+      if not same_as_pk and not ix.expression and #ix.columns > 0 then
+        local cols = {}
+        for i, c in ipairs(ix.columns) do cols[i] = pg.quote_ident(c) end
+        -- the shape of pg_get_indexdef, which plan.index_sql reads
+        ix.definition = string.format("CREATE %sINDEX %s ON %s USING btree (%s)",
+          ix.unique and "UNIQUE " or "", pg.quote_ident(ix.name),
+          e.qualified_name, table.concat(cols, ", "))
+        e.indexes[#e.indexes + 1] = ix
+      end
+    end
+  end
+  -- In the driver's order (by key, then position); a key without a name
+  -- (SQLite) starts at its position 1.
+  for tk, rows in pairs(rows_by_table("foreign_keys", true)) do
+    local e, by_name, fk = by_key[tk], {}, nil
+    for _, r in ipairs(rows) do
+      if r.constraint_name then
+        fk = by_name[r.constraint_name]
+      elseif (r.position or 1) == 1 then
+        fk = nil
+      end
+      if not fk then
+        local name = r.constraint_name or string.format("%s_%s_fkey%d", e.name, r.ref_table, #e.foreign_keys + 1)
+        fk = { name = name, ref_schema = schema_of(r.ref_schema), ref_table = r.ref_table,
+               on_update = r.on_update or "NO ACTION", on_delete = r.on_delete or "NO ACTION",
+               deferrable = false, deferred = false, columns = {}, ref_columns = {}, _pos = {} }
+        by_name[name] = fk
+        e.foreign_keys[#e.foreign_keys + 1] = fk
+      end
+      fk._pos[#fk._pos + 1] = { p = r.position or #fk._pos + 1, c = r.column_name, rc = r.ref_column }
+    end
+    for _, k in ipairs(e.foreign_keys) do
+      table.sort(k._pos, function(a, b) return a.p < b.p end)
+      for i, x in ipairs(k._pos) do k.columns[i], k.ref_columns[i] = x.c, x.rc end
+      k._pos = nil
+    end
+  end
+  for _, e in ipairs(entries) do
+    table.sort(e.columns, function(a, b) return a.position < b.position end)
+    local n = conn:query("SELECT count(*) AS n FROM " .. e.source_qualified)[1].n
+    e.rows = tonumber(n) or 0
   end
   table.sort(entries, function(a, b)
     if a.schema ~= b.schema then return a.schema < b.schema end

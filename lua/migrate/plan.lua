@@ -158,8 +158,39 @@ function M.copied(task)
   return out
 end
 
+-- An identifier in the source's own SQL: quoted with the driver's quote
+-- for an ODBC source (entry.source_quote), as PostgreSQL does otherwise.
+function M.source_ident(entry, name)
+  local q = entry.source_type == "odbc" and entry.source_quote
+  if not q then return qi(name) end
+  return q .. name:gsub(q, q .. q) .. q
+end
+
+-- An ODBC source: a plain SELECT in the source's dialect, whose rows the
+-- copy engine encodes as COPY text.  No ONLY, no casts: the target parses.
+local function odbc_select(task, range)
+  local entry = task.entry
+  local select = {}
+  for i, c in ipairs(M.copied(task)) do
+    if not c.source then
+      errors.raise("recipe", string.format(
+        "%s: added columns (%s) are for PostgreSQL sources only in this version",
+        task.label, c.target))
+    end
+    select[i] = M.source_ident(entry, c.source)
+  end
+  local conds = {}
+  if task.filter then conds[#conds + 1] = "(" .. task.filter .. ")" end
+  if range then conds[#conds + 1] = range end
+  local where = #conds > 0 and (" WHERE " .. table.concat(conds, " AND ")) or ""
+  return string.format("SELECT %s FROM %s%s", table.concat(select, ", "),
+    entry.source_qualified, where)
+end
+
 -- The source side's COPY; `range` (optional) is SQL selecting one chunk.
+-- For an ODBC source: the SELECT the copy engine reads.
 function M.source_copy_sql(task, range)
+  if task.entry and task.entry.source_type == "odbc" then return odbc_select(task, range) end
   local cols = M.copied(task)
   local fmt = task.format
   local plain = task.source.kind == "table" and not task.filter and not range
@@ -448,6 +479,7 @@ function M.task(r, entry, target, ctx)
   for _, c in ipairs(cols) do
     if not binary_safe(c) then task.format = "text" end
   end
+  if entry.source_type == "odbc" then task.format = "text" end
   if task.policy == "upsert" and task.conflict ~= "error" and not task.key then
     recipe_error(r, string.format(
       "%s: upsert with conflict '%s' needs a key: the table has no primary key; set key = {...} in table_options",

@@ -111,7 +111,8 @@ function M.document(r, ctx, tasks)
     source = core.mask(r.source), target = core.mask(r.target),
     params = masked_params(r.params),
     stop_on_error = r.stop_on_error,
-    fingerprint = fingerprint(ctx.source, docs),
+    -- md5 on the target's server: the source may not be PostgreSQL
+    fingerprint = fingerprint(ctx.target, docs),
     tasks = yaml.array(docs),
   }, TOP_ORDER)
 end

@@ -62,6 +62,27 @@ local function split_conditions(ctx, task)
   local n = math.ceil(estimate / task.chunk_rows)
   local key = plan.chunk_key(task.entry)
   local conds = {}
+  if task.entry.source_type == "odbc" then
+    -- key ranges only (no ctid): bounds computed here from min and max
+    if not key then return nil end
+    local k = plan.source_ident(task.entry, key)
+    local mm = ctx.source:query(string.format("SELECT min(%s) AS lo, max(%s) AS hi FROM %s",
+      k, k, task.entry.source_qualified))[1]
+    local lo, hi = tonumber(mm.lo), tonumber(mm.hi)
+    if not lo or not hi then return nil end
+    local bounds = {}
+    for g = 1, n - 1 do
+      local b = string.format("%d", lo + math.floor((hi - lo + 1) * g / n))
+      if bounds[#bounds] ~= b then bounds[#bounds + 1] = b end
+    end
+    if #bounds == 0 then return nil end
+    conds[1] = string.format("%s < %s", k, bounds[1])
+    for i = 2, #bounds do
+      conds[i] = string.format("%s >= %s AND %s < %s", k, bounds[i - 1], k, bounds[i])
+    end
+    conds[#conds + 1] = string.format("%s >= %s", k, bounds[#bounds])
+    return conds
+  end
   if key then
     local k = pg.quote_ident(key)
     local rows = ctx.source:query(string.format([[
@@ -132,10 +153,15 @@ end
 -- fully qualified (types, defaults, index definitions) as the target
 -- needs.  Returns the run context and the catalog entries.
 function M.open(r)
-  local ctx = { recipe = r, params = r.params, source_type = "pg", target_type = "pg" }
+  local ctx = { recipe = r, params = r.params, source_type = work.kind_of(r, "source"),
+                target_type = "pg" }
   ctx.log = function(msg) core.log("info", "recipe", tostring(msg)) end
   ctx.source = connect(r, "source", "source")
   ctx.target = connect(r, "target", "target")
+  if ctx.source_type == "odbc" then
+    -- no snapshot to share: the source is read as it is
+    return ctx, catalog.load_odbc(ctx.source)
+  end
   -- One snapshot for the whole run: every table and chunk is read as the
   -- source was at this instant, so rows and foreign keys agree even while
   -- the source is being written (as pg_dump does).  The catalog is read
@@ -319,6 +345,11 @@ function M.execute(ctx, tasks, options)
   options = options or {}
   local r = ctx.recipe
   local s = run_settings(r, options)
+  if s.verify and ctx.source_type == "odbc" then
+    log("warn", "--verify is for PostgreSQL sources only in this version: skipped for %s",
+      ctx.source:display())
+    s.verify = false
+  end
   local t0 = core.now()
   local state = ctx.target
   if options.state then state = require("migrate.pg").connect(options.state, "state") end
@@ -356,7 +387,10 @@ function M.execute(ctx, tasks, options)
     error(perr, 0)
   end
 
-  local snapshot = ctx.source:query("SELECT pg_export_snapshot() AS s")[1].s
+  local snapshot
+  if ctx.source_type ~= "odbc" then
+    snapshot = ctx.source:query("SELECT pg_export_snapshot() AS s")[1].s
+  end
   local doc = require("migrate.planfile").document(r, ctx, tasks)
   record.attempt(rec, yaml.encode(doc), cjson.encode(s), snapshot)
   local w = M.worker(ctx, rec, tasks, s, options, nil)
@@ -478,14 +512,20 @@ function M.worker_main(params, options)
     end
   end
   if s.separate_state then record.attach_target(rec, target) end
-  local ctx = { recipe = r, params = r.params, source_type = "pg", target_type = "pg", target = target }
+  local ctx = { recipe = r, params = r.params, source_type = work.kind_of(r, "source"),
+                target_type = "pg", target = target }
   ctx.log = function(msg) core.log("info", "recipe", tostring(msg)) end
   ctx.source = work.connect_source(r, run.snapshot)
-  ctx.source:exec("SAVEPOINT migrate_catalog")
-  ctx.source:exec("SET LOCAL search_path = pg_catalog")
-  local entries = catalog.load(ctx.source)
-  ctx.source:exec("RELEASE SAVEPOINT migrate_catalog")
-  ctx.source:exec("SET LOCAL search_path TO DEFAULT")
+  local entries
+  if ctx.source_type == "odbc" then
+    entries = catalog.load_odbc(ctx.source)
+  else
+    ctx.source:exec("SAVEPOINT migrate_catalog")
+    ctx.source:exec("SET LOCAL search_path = pg_catalog")
+    entries = catalog.load(ctx.source)
+    ctx.source:exec("RELEASE SAVEPOINT migrate_catalog")
+    ctx.source:exec("SET LOCAL search_path TO DEFAULT")
+  end
   local tasks = require("migrate.planfile").tasks_from_text(run.plan, entries)
   local w = M.worker(ctx, rec, tasks, s, { progress = false, state = options.state }, run.snapshot)
   core.log("info", "worker", string.format("%s joined run %d", w.id, rec.run_id))

@@ -57,21 +57,53 @@ local function with_table(err, label)
 end
 M.with_table = with_table
 
+-- "odbc" or "pg": the kind of database the recipe's `field` names.
+function M.kind_of(r, field)
+  local str = template.expand(r[field], r.params or {})
+  return str:match("^odbc:") and "odbc" or "pg"
+end
+
+-- An ODBC connection (migrate.odbc) with the methods the run uses on a
+-- migrate.pg one: query, exec, catalog, display, dbms, alive, close.
+-- `raw` is the binding's userdata, for migrate.copy.run.
+local function odbc_connection(str, side)
+  local raw = require("migrate.odbc").connect(str, side)
+  local c = { raw = raw, kind = "odbc", open = true }
+  function c.query(_, sql, ...) return raw:query(sql, ...) end
+  function c.exec(_, sql) return raw:exec(sql) end
+  function c.catalog(_, ...) return raw:catalog(...) end
+  function c.display() return raw:display() end
+  function c.dbms() return raw:dbms() end
+  function c.side() return raw:side() end
+  function c.alive() return c.open end
+  function c.close()
+    c.open = false
+    raw:close()
+  end
+  return setmetatable(c, { __tostring = function() return tostring(raw) end })
+end
+
 -- Open the source or target named by the recipe (or plan settings).
+-- An ODBC connection string (odbc:...) is a source only, for now.
 function M.connect(r, field, side)
   local str = template.expand(r[field], r.params or {})
+  if str:match("^odbc:") and side == "source" then
+    return odbc_connection(str, side)
+  end
   if str:match("^odbc:") or str:match("^https?://") then
     error(core.error { code = "connect", side = side, msg = string.format(
-      "%s: only PostgreSQL connections are supported in this version (got %s)",
+      "%s: only PostgreSQL connections are supported here in this version (got %s)",
       side, core.mask(str)) }, 0)
   end
   return pg.connect(str, side)
 end
 
 -- The source, read under the run's snapshot: one consistent state for
--- every chunk of every worker (as pg_dump --jobs does).
+-- every chunk of every worker (as pg_dump --jobs does).  An ODBC source
+-- has no exported snapshot: each worker reads it as it is.
 function M.connect_source(r, snapshot)
   local conn = M.connect(r, "source", "source")
+  if conn.kind == "odbc" then return conn end
   conn:exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
   if snapshot then
     local ok, err = pcall(conn.exec, conn, "SET TRANSACTION SNAPSHOT " .. pg.quote_literal(snapshot))
@@ -240,7 +272,7 @@ end
 local function run_copy(ctx, task, source_sql, target_sql, options)
   local progress = progress_printer(task, options)
   local stats = copy.run {
-    source = ctx.source, source_sql = source_sql,
+    source = ctx.source.raw or ctx.source, source_sql = source_sql,
     target = ctx.target, target_sql = target_sql,
     format = task.format, progress = progress,
   }
@@ -398,7 +430,9 @@ local function do_chunk(w, task, c)
       local left = math.max(1, math.floor((c.timeout - (c.elapsed or 0)) * 1000))
       ctx.target:exec(string.format("SET LOCAL statement_timeout = %d", left))
       -- the source too: a slow read ends at the deadline, not when it is done
-      ctx.source:exec(string.format("SET LOCAL statement_timeout = %d", left))
+      if ctx.source.kind ~= "odbc" then
+        ctx.source:exec(string.format("SET LOCAL statement_timeout = %d", left))
+      end
     end
     local freeze = false
     if c.kind ~= "data" then freeze = prepare_target(w, task) end
@@ -418,10 +452,12 @@ local function execute(w, c)
     record.release(rec, c.task, c.chunk, reason, 0)
     errors.raise("internal", reason)
   end
-  -- A failed or cancelled read must not abort the run's source snapshot.
-  ctx.source:exec("SAVEPOINT migrate_chunk")
+  -- A failed or cancelled read must not abort the run's source snapshot
+  -- (PostgreSQL; an ODBC source is read outside a transaction).
+  local pg_source = ctx.source.kind ~= "odbc"
+  if pg_source then ctx.source:exec("SAVEPOINT migrate_chunk") end
   local ok, outcome = pcall(do_chunk, w, task, c)
-  if ctx.source:alive() then
+  if pg_source and ctx.source:alive() then
     pcall(ctx.source.exec, ctx.source, ok and "RELEASE SAVEPOINT migrate_chunk"
       or "ROLLBACK TO SAVEPOINT migrate_chunk")
     if ok and c.timeout then pcall(ctx.source.exec, ctx.source, "SET LOCAL statement_timeout = 0") end
@@ -473,7 +509,7 @@ local function reconnect(w, err)
         w.rec.conn = require("migrate.pg").connect(w.state_url, "state")
       end
       if not ctx.source:alive() or not pcall(ctx.source.exec, ctx.source, "SELECT 1") then
-        if not w.snapshot then
+        if not w.snapshot and ctx.source.kind ~= "odbc" then
           errors.raise("connect", "source: the connection holding the run's snapshot was lost")
         end
         pcall(ctx.source.close, ctx.source)

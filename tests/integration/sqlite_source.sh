@@ -1,0 +1,219 @@
+#!/usr/bin/env bash
+# sqlite_source.sh - an ODBC source: a SQLite file (made with the sqlite3
+# CLI) read through the SQLite ODBC driver into PostgreSQL, with two
+# workers and a table split into key-range chunks.  Checks every value
+# that is hard to carry (tabs, newlines, quotes, backslashes, non-ASCII,
+# NULL against '', blobs with zero bytes, reals, numerics), the types made,
+# the keys, indexes and foreign keys; then a run killed with kill -9 in the
+# middle of the big table is resumed: exact rows, none twice.
+source "$(dirname "$0")/lib/common.sh"
+it_init sqlite_source
+
+command -v sqlite3 >/dev/null || fail "the sqlite3 CLI is needed (apt-get install sqlite3)"
+odbcinst -q -d 2>/dev/null | grep -qx '\[SQLite3\]' ||
+    fail "the SQLite3 ODBC driver is not registered (apt-get install libsqliteodbc)"
+
+it_createdb DST dst
+it_createdb DST2 kill
+it_createdb DST3 plan
+
+section "source"
+DB=$IT_TMP/shop.db
+sqlite3 -bail "$DB" <<'SQL' || fail "sqlite3 could not build $DB"
+CREATE TABLE customers (
+  id INTEGER PRIMARY KEY,
+  name VARCHAR(40) NOT NULL UNIQUE,
+  note TEXT,
+  score REAL,
+  balance NUMERIC(12,2),
+  ratio DECIMAL,
+  photo BLOB,
+  born DATE,
+  active BOOLEAN);
+CREATE TABLE orders (
+  id INTEGER PRIMARY KEY,
+  customer_id INTEGER NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+  amount NUMERIC,
+  memo TEXT);
+CREATE INDEX orders_customer ON orders (customer_id, amount);
+CREATE TABLE "odd ""name""" (k TEXT, n INT, PRIMARY KEY (k, n));
+CREATE VIEW rich AS SELECT * FROM customers WHERE score > 1;
+INSERT INTO customers VALUES
+  (1, 'Ann', 'tab' || char(9) || 'nl' || char(10) || 'cr' || char(13) || 'q''"\b', 1.5, 12.34, 0.1,
+   x'00ff105c0a', '2024-01-02', 1),
+  (2, 'Bøb 漢字🙂', NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+  (3, 'Cy', '', -2.5e-300, -0.05, 3, x'', '1999-12-31', 0);
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+INSERT INTO orders SELECT i, 1 + i % 3, i * 0.25, 'order ' || i || char(9) || 'é' FROM n;
+INSERT INTO "odd ""name""" VALUES ('a', 1), ('a', 2), ('b', 1);
+SQL
+pass "SQLite source made: $(sqlite3 "$DB" 'SELECT count(*) FROM orders') orders"
+
+cat >"$IT_TMP/recipe.lua" <<'LUA'
+local m = require "migrate"
+return m.recipe {
+  source = "odbc:Driver=SQLite3;Database=${db}",
+  target = "${target}",
+  tables = { include = { "main.*" } },
+  target_schema = "public",
+  quote_names = true,
+  chunk_rows = tonumber(m.params.chunk_rows) or 5000,
+  create = m.params.create or "missing",
+}
+LUA
+
+section "run: two workers, the big table in chunks"
+it_run "$IT_TMP/recipe.lua" db="$DB" target="dbname=$DST" --workers 2
+check_rc 0
+check_status main.customers succeeded
+check_status main.orders succeeded "4 chunks by id"
+check_status 'main.odd "name"' succeeded
+check_report_rows main.orders 20,000
+check_output out "3 tables" "the view is not a table to copy"
+
+section "types"
+check_eq "customers columns" \
+    "id bigint, name character varying(40), note text, score double precision, balance numeric, ratio numeric, photo bytea, born date, active boolean" \
+    "$(columns "$DST" public customers)"
+check_eq "orders columns" "id bigint, customer_id bigint, amount numeric, memo text" \
+    "$(columns "$DST" public orders)"
+check_eq "name NOT NULL carried" t \
+    "$(sql "$DST" "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'public.customers'::regclass AND attname = 'name'")"
+
+section "values"
+check_count "$DST" public.orders 20000
+check_eq "orders: sum, min, max, distinct keys" "50002500.00 1 20000 20000" \
+    "$(sql "$DST" "SELECT sum(amount) || ' ' || min(id) || ' ' || max(id) || ' ' || count(DISTINCT id) FROM orders")"
+check_eq "orders: a memo with a tab and non-ASCII" "order 12345"$'\t'"é" \
+    "$(sql "$DST" "SELECT memo FROM orders WHERE id = 12345")"
+check_eq "tabs, newlines, CR, quotes, backslash: byte for byte" \
+    "$(sqlite3 "$DB" "SELECT lower(hex(note)) FROM customers WHERE id = 1")" \
+    "$(sql "$DST" "SELECT encode(convert_to(note, 'UTF8'), 'hex') FROM customers WHERE id = 1")"
+check_eq "... which reads" "tab\\tnl\$cr\\rq'\"\\\\b\$" \
+    "$(sql "$DST" "SELECT note FROM customers WHERE id = 1" | sed -n l | tr -d '\n')"
+check_eq "unicode" "Bøb 漢字🙂" "$(sql "$DST" "SELECT name FROM customers WHERE id = 2")"
+check_eq "NULL stays NULL, '' stays ''" "true true false true" \
+    "$(sql "$DST" "SELECT (SELECT note IS NULL FROM customers WHERE id = 2) || ' ' ||
+                          (SELECT note = '' FROM customers WHERE id = 3) || ' ' ||
+                          (SELECT photo IS NULL FROM customers WHERE id = 3) || ' ' ||
+                          (SELECT photo IS NULL AND score IS NULL AND balance IS NULL AND born IS NULL AND active IS NULL
+                             FROM customers WHERE id = 2)")"
+check_eq "bytea, byte for byte (zero byte, backslash, newline)" "00ff105c0a|" \
+    "$(sql "$DST" "SELECT string_agg(encode(photo, 'hex'), '|' ORDER BY id) FROM customers WHERE id IN (1, 3)")"
+src_hex=$(sqlite3 "$DB" "SELECT lower(hex(photo)) FROM customers WHERE id = 1")
+check_eq "bytea equals the SQLite blob" "$src_hex" \
+    "$(sql "$DST" "SELECT encode(photo, 'hex') FROM customers WHERE id = 1")"
+check_eq "reals exactly" "1.5 -2.5e-300" \
+    "$(sql "$DST" "SELECT string_agg(score::text, ' ' ORDER BY id) FROM customers WHERE score IS NOT NULL")"
+check_eq "numerics" "12.34 0.1 -0.05 3" \
+    "$(sql "$DST" "SELECT (SELECT balance FROM customers WHERE id = 1) || ' ' || (SELECT ratio FROM customers WHERE id = 1)
+                          || ' ' || (SELECT balance FROM customers WHERE id = 3) || ' ' || (SELECT ratio FROM customers WHERE id = 3)")"
+check_eq "dates and booleans" "2024-01-02 true|1999-12-31 false" \
+    "$(sql "$DST" "SELECT string_agg(born || ' ' || active, '|' ORDER BY id) FROM customers WHERE born IS NOT NULL")"
+check_eq "odd name: table and rows" "a 1,a 2,b 1" \
+    "$(sql "$DST" "SELECT string_agg(k || ' ' || n, ',' ORDER BY k, n) FROM public.\"odd \"\"name\"\"\"")"
+
+section "keys, indexes, foreign keys"
+check_eq "constraints" \
+    "\"odd \"\"name\"\"\" p PRIMARY KEY (k, n)
+customers p PRIMARY KEY (id)
+orders f FOREIGN KEY (customer_id) REFERENCES customers(id) ON DELETE CASCADE
+orders p PRIMARY KEY (id)" \
+    "$(sql "$DST" "SELECT string_agg(conrelid::regclass::text || ' ' || contype::text || ' ' || pg_get_constraintdef(oid), E'\n'
+                                     ORDER BY conrelid::regclass::text COLLATE \"C\", contype)
+                   FROM pg_constraint WHERE connamespace = 'public'::regnamespace")"
+check_eq "indexes (unique name, the two-column index; no copy of the key)" \
+    "CREATE INDEX ON public.orders USING btree (customer_id, amount)
+CREATE UNIQUE INDEX ON public.customers USING btree (name)" \
+    "$(sql "$DST" "SELECT string_agg(regexp_replace(pg_get_indexdef(i.indexrelid), 'INDEX \S+ ON', 'INDEX ON'), E'\n'
+                                     ORDER BY i.indisunique, c.relname)
+                   FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+                   WHERE c.relnamespace = 'public'::regnamespace AND NOT i.indisprimary")"
+check_eq "the foreign key holds" 0 \
+    "$(sql "$DST" "SELECT count(*) FROM orders o WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.id = o.customer_id)")"
+
+section "run again (recreate); --verify and verify say they cannot"
+it_run "$IT_TMP/recipe.lua" db="$DB" target="dbname=$DST" create=recreate --workers 2 --restart --verify
+check_rc 0 "a second run (create=recreate, --restart, --verify)"
+check_output err "--verify is for PostgreSQL sources only" "--verify explains it is skipped"
+check_count "$DST" public.orders 20000
+it_run verify "$IT_TMP/recipe.lua" db="$DB" target="dbname=$DST"
+check_rc 2 "migrate verify"
+check_output err "verify compares PostgreSQL sources only" "verify says why"
+
+section "plan"
+it_run plan "$IT_TMP/recipe.lua" db="$DB" target="dbname=$DST" -o "$IT_TMP/plan.yaml"
+check_rc 0 "migrate plan"
+grep -q "type: varchar(40)" "$IT_TMP/plan.yaml" || fail "the plan should show varchar(40)"
+pass "the plan has the mapped types"
+it_run run "$IT_TMP/plan.yaml" target="dbname=$DST3" --workers 2
+check_rc 0 "migrate run plan.yaml"
+check_status main.orders succeeded
+check_count "$DST3" public.orders 20000
+check_eq "same customers as the recipe's run" "$(table_sum "$DST" public.customers id)" \
+    "$(table_sum "$DST3" public.customers id)"
+
+section "kill -9 in the middle of the big table, then resume"
+# The target table exists (the run adopts it) with a trigger that stops
+# the COPY of the chunk holding id 12345 while the table 'pause' has a row.
+sql "$DST2" <<'SQL'
+CREATE TABLE pause (x int);
+INSERT INTO pause VALUES (1);
+CREATE TABLE public.orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, amount numeric, memo text);
+CREATE FUNCTION hold() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.id = 12345 AND EXISTS (SELECT 1 FROM pause) THEN PERFORM pg_sleep(120); END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER hold BEFORE INSERT ON public.orders FOR EACH ROW EXECUTE FUNCTION hold();
+SQL
+cat >"$IT_TMP/orders.lua" <<'LUA'
+local m = require "migrate"
+return m.recipe {
+  source = "odbc:Driver=SQLite3;Database=${db}",
+  target = "${target}",
+  tables = { "main.orders" },
+  target_schema = "public",
+  foreign_keys = false,
+  chunk_rows = 2000,
+}
+LUA
+setsid "$MIGRATE" --no-progress "$IT_TMP/orders.lua" db="$DB" target="dbname=$DST2" --workers 2 \
+    >"$IT_TMP/killed.out" 2>"$IT_TMP/killed.err" </dev/null &
+MPID=$!
+held=
+for _ in $(seq 1 300); do
+    held=$(sql "$DST2" "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep'")
+    [ "$held" = 1 ] && break
+    sleep 0.1
+done
+[ "$held" = 1 ] || { kill -9 -- -"$MPID" 2>/dev/null; fail "the run never reached the chunk holding id 12345"; }
+sleep 0.5 # the other worker finishes what it can
+kill -9 -- -"$MPID" 2>/dev/null
+wait "$MPID" 2>/dev/null
+pass "the run (and its workers) killed with kill -9 mid-table"
+sql "$DST2" "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid()" >/dev/null
+done_before=$(sql "$DST2" "SELECT count(*) FROM _migrate.chunks WHERE kind = 'data' AND done_at IS NOT NULL")
+total=$(sql "$DST2" "SELECT count(*) FROM _migrate.chunks WHERE kind = 'data'")
+rows_before=$(sql "$DST2" "SELECT count(*) FROM public.orders")
+echo "# killed with $done_before of $total chunks done, $rows_before rows in"
+[ "$total" -ge 10 ] && [ "$done_before" -ge 1 ] && [ "$done_before" -lt "$total" ] ||
+    fail "expected a partly loaded table: $done_before of $total chunks done"
+pass "partly loaded: $done_before of $total chunks"
+check_eq "the rows in are those of the chunks marked done" "$rows_before" \
+    "$(sql "$DST2" "SELECT coalesce(sum(rows), 0) FROM _migrate.chunks WHERE kind = 'data' AND done_at IS NOT NULL")"
+marks=$(sql "$DST2" "SELECT string_agg(chunk || '@' || done_at, ',' ORDER BY chunk) FROM _migrate.chunks
+                     WHERE kind = 'data' AND done_at IS NOT NULL")
+sql "$DST2" "DELETE FROM pause"
+it_run "$IT_TMP/orders.lua" db="$DB" target="dbname=$DST2" --workers 2
+check_rc 0 "the resumed run"
+check_output err "resuming run" "it resumes the run"
+check_status main.orders succeeded
+check_eq "exact rows after the resume: count, distinct, sum" "20000 20000 50002500.00" \
+    "$(sql "$DST2" "SELECT count(*) || ' ' || count(DISTINCT id) || ' ' || sum(amount) FROM public.orders")"
+check_eq "chunks done before the kill were not loaded again" "$marks" \
+    "$(sql "$DST2" "SELECT string_agg(chunk || '@' || done_at, ',' ORDER BY chunk) FROM _migrate.chunks
+                    WHERE kind = 'data' AND chunk || '@' || done_at = ANY (string_to_array('$marks', ','))")"
+
+it_done
