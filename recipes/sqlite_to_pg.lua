@@ -7,7 +7,7 @@
 -- What the run does: reads the SQLite catalog (tables, columns, primary
 -- keys, indexes, foreign keys) through ODBC, maps the types to
 -- PostgreSQL's (INTEGER -> bigint, REAL -> double precision, NUMERIC and
--- DECIMAL -> numeric, VARCHAR(n) -> varchar(n), TEXT -> text, BLOB ->
+-- DECIMAL -> numeric, VARCHAR(n) -> text (SQLite keeps any length), TEXT -> text, BLOB ->
 -- bytea, DATE/TIME/DATETIME -> date/time/timestamp, BOOLEAN -> boolean;
 -- see lua/migrate/odbc_types.lua), creates the tables, copies the rows in
 -- C (ODBC block fetch encoded straight into COPY), then builds the keys,

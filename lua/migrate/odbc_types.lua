@@ -76,6 +76,9 @@ function M.pg_type(col, dbms)
   if dbms == "SQLite" and (integer_codes[col.sql_type] or name:find("INT", 1, true)) then
     return "bigint"
   end
+  -- SQLite keeps any length in a VARCHAR(n): a varchar(n) target would
+  -- refuse rows the source holds.
+  if dbms == "SQLite" and name:find("CHAR", 1, true) then return "text" end
   local t = resolve(M.by_name[name], col, dbms)
   if t then return t end
   t = resolve(M.by_code[col.sql_type], col, dbms)

@@ -28,11 +28,16 @@ describe("odbc_types.pg_type", function()
     end)
 
     it("keeps a declared, sane varchar size; else text", function()
-        eq(types.pg_type(col("VARCHAR(40)", SQL.VARCHAR, 40), "SQLite"), "varchar(40)")
-        eq(types.pg_type(col("CHAR(3)", SQL.VARCHAR, 3), "SQLite"), "varchar(3)")
+        eq(types.pg_type(col("VARCHAR(40)", SQL.VARCHAR, 40), "MySQL"), "varchar(40)")
+        eq(types.pg_type(col("CHAR(3)", SQL.CHAR, 3), "MySQL"), "varchar(3)")
         eq(types.pg_type(col("NVARCHAR(0)", SQL.WVARCHAR, 0), "X"), "text")
         eq(types.pg_type(col("VARCHAR(99999999)", SQL.VARCHAR, 99999999), "X"), "text")
         eq(types.pg_type(col("TEXT", SQL.LONGVARCHAR, 0), "SQLite"), "text")
+    end)
+
+    it("maps SQLite's VARCHAR(n) to text: SQLite does not enforce the length", function()
+        eq(types.pg_type(col("VARCHAR(40)", SQL.VARCHAR, 40), "SQLite"), "text")
+        eq(types.pg_type(col("CHAR(3)", SQL.VARCHAR, 3), "SQLite"), "text")
     end)
 
     it("maps binary, dates, times, booleans, and unknown names to text", function()
