@@ -32,6 +32,19 @@ end
 local connect = work.connect
 M.connect = connect
 
+-- Key ranges between the bounds, open at both ends: a resumed run (a new
+-- snapshot) sees keys below the first and above the last bound too.
+-- nil without bounds (the table is not split).
+local function range_conditions(k, bounds)
+  if #bounds == 0 then return nil end
+  local conds = { string.format("%s < %s", k, bounds[1]) }
+  for i = 2, #bounds do
+    conds[i] = string.format("%s >= %s AND %s < %s", k, bounds[i - 1], k, bounds[i])
+  end
+  conds[#conds + 1] = string.format("%s >= %s", k, bounds[#bounds])
+  return conds
+end
+
 -- Split a big table: key ranges over a one-column integer key, else ctid
 -- (page) ranges, or the recipe's own conditions (split = function(ctx,
 -- task) returning a list of SQL conditions on the source).  Returns the
@@ -61,7 +74,6 @@ local function split_conditions(ctx, task)
   if not task.chunk_rows or estimate <= task.chunk_rows then return nil end
   local n = math.ceil(estimate / task.chunk_rows)
   local key = plan.chunk_key(task.entry)
-  local conds = {}
   if task.entry.source_type == "odbc" then
     -- key ranges only (no ctid): bounds computed here from min and max
     if not key then return nil end
@@ -75,13 +87,7 @@ local function split_conditions(ctx, task)
       local b = string.format("%d", lo + math.floor((hi - lo + 1) * g / n))
       if bounds[#bounds] ~= b then bounds[#bounds + 1] = b end
     end
-    if #bounds == 0 then return nil end
-    conds[1] = string.format("%s < %s", k, bounds[1])
-    for i = 2, #bounds do
-      conds[i] = string.format("%s >= %s AND %s < %s", k, bounds[i - 1], k, bounds[i])
-    end
-    conds[#conds + 1] = string.format("%s >= %s", k, bounds[#bounds])
-    return conds
+    return range_conditions(k, bounds)
   end
   if key then
     local k = pg.quote_ident(key)
@@ -90,18 +96,11 @@ local function split_conditions(ctx, task)
       SELECT (lo + floor((hi - lo + 1) * g / $1))::text AS lo
         FROM b, generate_series(1, $1 - 1) AS g
        WHERE b.lo IS NOT NULL ORDER BY g]], k, k, task.source.qualified), n)
-    -- Open at both ends: a resumed run (a new snapshot) sees new keys too.
     local bounds = {}
     for _, r in ipairs(rows) do
       if bounds[#bounds] ~= r.lo then bounds[#bounds + 1] = r.lo end
     end
-    if #bounds == 0 then return nil end
-    conds[1] = string.format("%s < %s", k, bounds[1])
-    for i = 2, #bounds do
-      conds[i] = string.format("%s >= %s AND %s < %s", k, bounds[i - 1], k, bounds[i])
-    end
-    conds[#conds + 1] = string.format("%s >= %s", k, bounds[#bounds])
-    return conds
+    return range_conditions(k, bounds)
   end
   -- ctid ranges read only their pages (TID range scans).  They hold in one
   -- snapshot only, so a resumed run reloads such a table whole; an append
@@ -111,7 +110,7 @@ local function split_conditions(ctx, task)
     "SELECT (pg_relation_size('%s'::regclass) / current_setting('block_size')::int)::bigint AS n",
     task.source.qualified:gsub("'", "''")))[1].n
   if pages < n * 2 then return nil end
-  local prev = 0
+  local conds, prev = {}, 0
   for i = 1, n - 1 do
     local at = math.floor(pages * i / n)
     conds[i] = string.format("ctid >= '(%d,0)'::tid AND ctid < '(%d,0)'::tid", prev, at)

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -223,7 +224,7 @@ static int l_hostname(lua_State *L)
 {
     char name[256];
     if (gethostname(name, sizeof name) != 0)
-        strcpy(name, "localhost");
+        snprintf(name, sizeof name, "localhost");
     name[sizeof name - 1] = '\0';
     lua_pushstring(L, name);
     return 1;
