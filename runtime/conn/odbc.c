@@ -16,25 +16,14 @@
 
 #include "core/log.h"
 #include "core/secret.h"
+#include "conn/odbc_internal.h"
 
 #define DEFAULT_ROWS_PER_FETCH 1024
 #define DEFAULT_MAX_BIND 32768
 #define MAX_BLOCK_BYTES (32u << 20) /* bound buffers of one block */
 #define MAX_ROWS_PER_FETCH 65536
-#define MAX_SECRETS 4
 #define MIN_SCRUB 4
 
-struct mg_odbc {
-    SQLHENV env;
-    SQLHDBC dbc;
-    bool connected;
-    mg_side side;
-    char display[512];  /* masked connection string */
-    char dbms[128];     /* SQL_DBMS_NAME */
-    char driver[128];   /* SQL_DRIVER_NAME */
-    char *secrets[MAX_SECRETS]; /* owned: password values, scrubbed from
-                                   every driver message */
-};
 
 /* ---- errors ---------------------------------------------------------- */
 
@@ -164,8 +153,8 @@ static void diag_error(const mg_odbc *c, SQLSMALLINT htype, SQLHANDLE h,
     mg_error_set(err, code, c->side, state, "%s: %s", what, msgs);
 }
 
-static void set_diag_error(const mg_odbc *c, SQLSMALLINT htype, SQLHANDLE h,
-                           mg_errcode code, mg_error *err, const char *what)
+void mg_odbc_diag(const mg_odbc *c, SQLSMALLINT htype, SQLHANDLE h,
+                  mg_errcode code, mg_error *err, const char *what)
 {
     diag_error(c, htype, h, code, "HY000", err, what);
 }
@@ -182,7 +171,7 @@ static void first_state(SQLSMALLINT htype, SQLHANDLE h, char state[6])
         state[0] = '\0';
 }
 
-static void set_oom(const mg_odbc *c, mg_error *err)
+void mg_odbc_oom(const mg_odbc *c, mg_error *err)
 {
     mg_error_set(err, MG_ERR_MEMORY, c->side, NULL, "out of memory");
 }
@@ -415,28 +404,28 @@ static bool get_value(const mg_odbc *c, SQLHSTMT h, SQLUSMALLINT col,
 fail: {
     char what[128];
     snprintf(what, sizeof what, "cannot read column %u", (unsigned)col);
-    set_diag_error(c, SQL_HANDLE_STMT, h, MG_ERR_QUERY, err, what);
+    mg_odbc_diag(c, SQL_HANDLE_STMT, h, MG_ERR_QUERY, err, what);
     return false;
 }
 oom:
-    set_oom(c, err);
+    mg_odbc_oom(c, err);
     return false;
 }
 
 /* ---- statements ------------------------------------------------------ */
 
-static SQLHSTMT new_stmt(const mg_odbc *c, mg_error *err)
+SQLHSTMT mg_odbc_new_stmt(const mg_odbc *c, mg_error *err)
 {
     SQLHSTMT h = SQL_NULL_HSTMT;
     if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_STMT, c->dbc, &h))) {
-        set_diag_error(c, SQL_HANDLE_DBC, c->dbc, MG_ERR_QUERY, err,
+        mg_odbc_diag(c, SQL_HANDLE_DBC, c->dbc, MG_ERR_QUERY, err,
                        "cannot allocate a statement");
         return SQL_NULL_HSTMT;
     }
     return h;
 }
 
-static void free_stmt(SQLHSTMT h)
+void mg_odbc_free_stmt(SQLHSTMT h)
 {
     if (h != SQL_NULL_HSTMT) {
         SQLFreeStmt(h, SQL_CLOSE);
@@ -451,15 +440,15 @@ static bool ok_or_nodata(SQLRETURN rc)
 
 bool mg_odbc_exec(mg_odbc *c, const char *sql, mg_error *err)
 {
-    SQLHSTMT h = new_stmt(c, err);
+    SQLHSTMT h = mg_odbc_new_stmt(c, err);
     if (h == SQL_NULL_HSTMT)
         return false;
     SQLRETURN rc = SQLExecDirect(h, (SQLCHAR *)sql, SQL_NTS);
     bool ok = ok_or_nodata(rc);
     if (!ok)
-        set_diag_error(c, SQL_HANDLE_STMT, h, MG_ERR_QUERY, err,
+        mg_odbc_diag(c, SQL_HANDLE_STMT, h, MG_ERR_QUERY, err,
                        "statement failed");
-    free_stmt(h);
+    mg_odbc_free_stmt(h);
     return ok;
 }
 
@@ -469,7 +458,7 @@ static mg_result *describe(const mg_odbc *c, SQLHSTMT h, SQLSMALLINT ncols,
 {
     mg_result *r = mg_result_new(ncols);
     if (r == NULL) {
-        set_oom(c, err);
+        mg_odbc_oom(c, err);
         return NULL;
     }
     for (SQLSMALLINT i = 0; i < ncols; i++) {
@@ -480,14 +469,14 @@ static mg_result *describe(const mg_odbc *c, SQLHSTMT h, SQLSMALLINT ncols,
                                       sizeof name, &nlen, &type, &size,
                                       &digits, &nullable);
         if (!SQL_SUCCEEDED(rc)) {
-            set_diag_error(c, SQL_HANDLE_STMT, h, MG_ERR_QUERY, err,
+            mg_odbc_diag(c, SQL_HANDLE_STMT, h, MG_ERR_QUERY, err,
                            "cannot describe the result");
             mg_result_free(r);
             return NULL;
         }
         classes[i] = class_of(type);
         if (!mg_result_set_column(r, i, (char *)name, kind_of(type))) {
-            set_oom(c, err);
+            mg_odbc_oom(c, err);
             mg_result_free(r);
             return NULL;
         }
@@ -506,13 +495,13 @@ static bool fetch_all(const mg_odbc *c, SQLHSTMT h, mg_result *r,
     size_t *lens = calloc(n, sizeof *lens);
     bool ok = vals && ptrs && lens;
     if (!ok)
-        set_oom(c, err);
+        mg_odbc_oom(c, err);
     while (ok) {
         SQLRETURN rc = SQLFetch(h);
         if (rc == SQL_NO_DATA)
             break;
         if (!SQL_SUCCEEDED(rc)) {
-            set_diag_error(c, SQL_HANDLE_STMT, h, MG_ERR_QUERY, err,
+            mg_odbc_diag(c, SQL_HANDLE_STMT, h, MG_ERR_QUERY, err,
                            "fetch failed");
             ok = false;
             break;
@@ -529,7 +518,7 @@ static bool fetch_all(const mg_odbc *c, SQLHSTMT h, mg_result *r,
             lens[i] = vals[i].len;
         }
         if (ok && !mg_result_add_row(r, ptrs, lens)) {
-            set_oom(c, err);
+            mg_odbc_oom(c, err);
             ok = false;
         }
     }
@@ -549,18 +538,18 @@ bool mg_odbc_query(mg_odbc *c, const char *sql, int nparams,
     SQLLEN *inds = NULL;
     val_class *classes = NULL;
     mg_result *r = NULL;
-    SQLHSTMT h = new_stmt(c, err);
+    SQLHSTMT h = mg_odbc_new_stmt(c, err);
     if (h == SQL_NULL_HSTMT)
         return false;
     SQLRETURN rc = SQLPrepare(h, (SQLCHAR *)sql, SQL_NTS);
     if (!SQL_SUCCEEDED(rc)) {
-        set_diag_error(c, SQL_HANDLE_STMT, h, MG_ERR_QUERY, err,
+        mg_odbc_diag(c, SQL_HANDLE_STMT, h, MG_ERR_QUERY, err,
                        "cannot prepare the statement");
         goto out;
     }
     inds = calloc((size_t)(nparams > 0 ? nparams : 1), sizeof *inds);
     if (inds == NULL) {
-        set_oom(c, err);
+        mg_odbc_oom(c, err);
         goto out;
     }
     for (int i = 0; i < nparams; i++) {
@@ -576,25 +565,25 @@ bool mg_odbc_query(mg_odbc *c, const char *sql, int nparams,
         if (!SQL_SUCCEEDED(rc)) {
             char what[64];
             snprintf(what, sizeof what, "cannot bind parameter %d", i + 1);
-            set_diag_error(c, SQL_HANDLE_STMT, h, MG_ERR_QUERY, err, what);
+            mg_odbc_diag(c, SQL_HANDLE_STMT, h, MG_ERR_QUERY, err, what);
             goto out;
         }
     }
     rc = SQLExecute(h);
     if (!ok_or_nodata(rc)) {
-        set_diag_error(c, SQL_HANDLE_STMT, h, MG_ERR_QUERY, err,
+        mg_odbc_diag(c, SQL_HANDLE_STMT, h, MG_ERR_QUERY, err,
                        "statement failed");
         goto out;
     }
     SQLSMALLINT ncols = 0;
     if (!SQL_SUCCEEDED(SQLNumResultCols(h, &ncols))) {
-        set_diag_error(c, SQL_HANDLE_STMT, h, MG_ERR_QUERY, err,
+        mg_odbc_diag(c, SQL_HANDLE_STMT, h, MG_ERR_QUERY, err,
                        "cannot describe the result");
         goto out;
     }
     classes = calloc((size_t)(ncols > 0 ? ncols : 1), sizeof *classes);
     if (classes == NULL) {
-        set_oom(c, err);
+        mg_odbc_oom(c, err);
         goto out;
     }
     r = describe(c, h, ncols, classes, err);
@@ -609,7 +598,7 @@ bool mg_odbc_query(mg_odbc *c, const char *sql, int nparams,
         if (SQL_SUCCEEDED(SQLRowCount(h, &count)) && count >= 0) {
             snprintf(tag, sizeof tag, "ROWS %ld", (long)count);
             if ((r->command_tag = strdup(tag)) == NULL) {
-                set_oom(c, err);
+                mg_odbc_oom(c, err);
                 goto out;
             }
         }
@@ -621,7 +610,7 @@ out:
     mg_result_free(r);
     free(classes);
     free(inds);
-    free_stmt(h);
+    mg_odbc_free_stmt(h);
     return ok;
 }
 
@@ -765,7 +754,7 @@ static bool collect(const mg_odbc *c, SQLHSTMT h, const cat_kind *k,
 {
     SQLSMALLINT have = 0;
     if (!SQL_SUCCEEDED(SQLNumResultCols(h, &have))) {
-        set_diag_error(c, SQL_HANDLE_STMT, h, MG_ERR_QUERY, err,
+        mg_odbc_diag(c, SQL_HANDLE_STMT, h, MG_ERR_QUERY, err,
                        "catalog: cannot describe the result");
         return false;
     }
@@ -780,7 +769,7 @@ static bool collect(const mg_odbc *c, SQLHSTMT h, const cat_kind *k,
         if (rc == SQL_NO_DATA)
             break;
         if (!SQL_SUCCEEDED(rc)) {
-            set_diag_error(c, SQL_HANDLE_STMT, h, MG_ERR_QUERY, err,
+            mg_odbc_diag(c, SQL_HANDLE_STMT, h, MG_ERR_QUERY, err,
                            "catalog: fetch failed");
             ok = false;
             break;
@@ -812,7 +801,7 @@ static bool collect(const mg_odbc *c, SQLHSTMT h, const cat_kind *k,
             lens[j] = len;
         }
         if (!mg_result_add_row(r, vals, lens)) {
-            set_oom(c, err);
+            mg_odbc_oom(c, err);
             ok = false;
         }
     }
@@ -868,7 +857,7 @@ static bool catalog_one(mg_odbc *c, mg_odbc_catalog_kind kind,
                         mg_error *err)
 {
     const cat_kind *k = &catalog[kind];
-    SQLHSTMT h = new_stmt(c, err);
+    SQLHSTMT h = mg_odbc_new_stmt(c, err);
     if (h == SQL_NULL_HSTMT)
         return false;
     SQLRETURN rc = SQL_ERROR;
@@ -905,11 +894,11 @@ static bool catalog_one(mg_odbc *c, mg_odbc_catalog_kind kind,
         char what[128];
         snprintf(what, sizeof what, "catalog %s of %s failed", k->name,
                  table ? table : "every table");
-        set_diag_error(c, SQL_HANDLE_STMT, h, MG_ERR_QUERY, err, what);
+        mg_odbc_diag(c, SQL_HANDLE_STMT, h, MG_ERR_QUERY, err, what);
     } else {
         ok = collect(c, h, k, r, err);
     }
-    free_stmt(h);
+    mg_odbc_free_stmt(h);
     return ok;
 }
 
@@ -931,12 +920,12 @@ bool mg_odbc_catalog(mg_odbc *c, mg_odbc_catalog_kind kind, const char *schema,
     const cat_kind *k = &catalog[kind];
     mg_result *r = mg_result_new(k->ncols);
     if (r == NULL) {
-        set_oom(c, err);
+        mg_odbc_oom(c, err);
         return false;
     }
     for (int i = 0; i < k->ncols; i++)
         if (!mg_result_set_column(r, i, k->cols[i].name, k->cols[i].kind)) {
-            set_oom(c, err);
+            mg_odbc_oom(c, err);
             mg_result_free(r);
             return false;
         }
@@ -1061,7 +1050,7 @@ static bool encode_bound(odbc_reader *rd, int i, size_t row, mg_error *err)
     SQLLEN ind = col->ind[row];
     mg_buf *out = &rd->row;
     if (ind == SQL_NULL_DATA)
-        return mg_buf_append(out, "\\N", 2) || (set_oom(rd->c, err), false);
+        return mg_buf_append(out, "\\N", 2) || (mg_odbc_oom(rd->c, err), false);
     const char *p = col->data + row * col->width;
     size_t room = col->cls == CLS_TEXT || col->cls == CLS_BIT ? col->width - 1
                                                                : col->width;
@@ -1091,7 +1080,7 @@ static bool encode_bound(odbc_reader *rd, int i, size_t row, mg_error *err)
         break;
     }
     if (!ok)
-        set_oom(rd->c, err);
+        mg_odbc_oom(rd->c, err);
     return ok;
 }
 
@@ -1108,7 +1097,7 @@ static bool encode_getdata(odbc_reader *rd, int i, mg_error *err)
                                                                   : "",
                                            rd->val.len);
     if (!ok)
-        set_oom(rd->c, err);
+        mg_odbc_oom(rd->c, err);
     return ok;
 }
 
@@ -1124,7 +1113,7 @@ static bool fetch_block(odbc_reader *rd, mg_error *err, bool *failed)
         return false;
     }
     if (!SQL_SUCCEEDED(rc)) {
-        set_diag_error(rd->c, SQL_HANDLE_STMT, rd->h, MG_ERR_COPY, err,
+        mg_odbc_diag(rd->c, SQL_HANDLE_STMT, rd->h, MG_ERR_COPY, err,
                        "fetch failed");
         *failed = true;
         rd->done = true;
@@ -1159,7 +1148,7 @@ static long odbc_read(mg_reader *r, const char **data, mg_error *err)
         mg_buf_reset(&rd->row);
         for (int i = 0; i < rd->ncols; i++) {
             if (i > 0 && !mg_buf_append(&rd->row, "\t", 1)) {
-                set_oom(rd->c, err);
+                mg_odbc_oom(rd->c, err);
                 return -1;
             }
             bool ok = rd->bound ? encode_bound(rd, i, row, err)
@@ -1168,7 +1157,7 @@ static long odbc_read(mg_reader *r, const char **data, mg_error *err)
                 return -1;
         }
         if (!mg_buf_append(&rd->row, "\n", 1)) {
-            set_oom(rd->c, err);
+            mg_odbc_oom(rd->c, err);
             return -1;
         }
         rd->nrows++;
@@ -1179,7 +1168,7 @@ static long odbc_read(mg_reader *r, const char **data, mg_error *err)
 
 static void odbc_reader_free(odbc_reader *rd)
 {
-    free_stmt(rd->h);
+    mg_odbc_free_stmt(rd->h);
     for (int i = 0; rd->cols && i < rd->ncols; i++) {
         free(rd->cols[i].data);
         free(rd->cols[i].ind);
@@ -1233,7 +1222,7 @@ static bool plan_columns(odbc_reader *rd, size_t max_bind, mg_error *err)
 {
     SQLSMALLINT ncols = 0;
     if (!SQL_SUCCEEDED(SQLNumResultCols(rd->h, &ncols))) {
-        set_diag_error(rd->c, SQL_HANDLE_STMT, rd->h, MG_ERR_COPY, err,
+        mg_odbc_diag(rd->c, SQL_HANDLE_STMT, rd->h, MG_ERR_COPY, err,
                        "cannot describe the result");
         return false;
     }
@@ -1245,7 +1234,7 @@ static bool plan_columns(odbc_reader *rd, size_t max_bind, mg_error *err)
     rd->ncols = ncols;
     rd->cols = calloc((size_t)ncols, sizeof *rd->cols);
     if (rd->cols == NULL) {
-        set_oom(rd->c, err);
+        mg_odbc_oom(rd->c, err);
         return false;
     }
     rd->bound = true;
@@ -1258,7 +1247,7 @@ static bool plan_columns(odbc_reader *rd, size_t max_bind, mg_error *err)
         if (!SQL_SUCCEEDED(SQLDescribeCol(rd->h, col, name, sizeof name,
                                           &nlen, &type, &size, &digits,
                                           &nullable))) {
-            set_diag_error(rd->c, SQL_HANDLE_STMT, rd->h, MG_ERR_COPY, err,
+            mg_odbc_diag(rd->c, SQL_HANDLE_STMT, rd->h, MG_ERR_COPY, err,
                            "cannot describe the result");
             return false;
         }
@@ -1284,7 +1273,7 @@ static bool bind_columns(odbc_reader *rd, mg_error *err)
     SQLHSTMT h = rd->h;
     rd->status = calloc(rd->rows, sizeof *rd->status);
     if (rd->status == NULL) {
-        set_oom(rd->c, err);
+        mg_odbc_oom(rd->c, err);
         return false;
     }
     for (int i = 0; i < rd->ncols; i++) {
@@ -1292,7 +1281,7 @@ static bool bind_columns(odbc_reader *rd, mg_error *err)
         col->data = malloc(rd->rows * col->width);
         col->ind = calloc(rd->rows, sizeof *col->ind);
         if (col->data == NULL || col->ind == NULL) {
-            set_oom(rd->c, err);
+            mg_odbc_oom(rd->c, err);
             return false;
         }
         SQLSMALLINT ctype = col->cls == CLS_DOUBLE   ? SQL_C_DOUBLE
@@ -1301,7 +1290,7 @@ static bool bind_columns(odbc_reader *rd, mg_error *err)
         if (!SQL_SUCCEEDED(SQLBindCol(h, (SQLUSMALLINT)(i + 1), ctype,
                                       col->data, (SQLLEN)col->width,
                                       col->ind))) {
-            set_diag_error(rd->c, SQL_HANDLE_STMT, h, MG_ERR_COPY, err,
+            mg_odbc_diag(rd->c, SQL_HANDLE_STMT, h, MG_ERR_COPY, err,
                            "cannot bind a column");
             return false;
         }
@@ -1323,7 +1312,7 @@ static bool set_block(odbc_reader *rd, size_t rows, mg_error *err)
     if (SQL_SUCCEEDED(rc))
         rc = SQLSetStmtAttr(h, SQL_ATTR_ROW_STATUS_PTR, rd->status, 0);
     if (!SQL_SUCCEEDED(rc)) {
-        set_diag_error(rd->c, SQL_HANDLE_STMT, h, MG_ERR_COPY, err,
+        mg_odbc_diag(rd->c, SQL_HANDLE_STMT, h, MG_ERR_COPY, err,
                        "cannot set up block fetch");
         return false;
     }
@@ -1348,16 +1337,16 @@ bool mg_odbc_copy_reader(mg_odbc *c, const char *select_sql,
         rows = MAX_ROWS_PER_FETCH;
     odbc_reader *rd = calloc(1, sizeof *rd);
     if (rd == NULL) {
-        set_oom(c, err);
+        mg_odbc_oom(c, err);
         return false;
     }
     rd->c = c;
     rd->rows = rows;
-    rd->h = new_stmt(c, err);
+    rd->h = mg_odbc_new_stmt(c, err);
     if (rd->h == SQL_NULL_HSTMT)
         goto fail;
     if (!ok_or_nodata(SQLExecDirect(rd->h, (SQLCHAR *)select_sql, SQL_NTS))) {
-        set_diag_error(c, SQL_HANDLE_STMT, rd->h, MG_ERR_COPY, err,
+        mg_odbc_diag(c, SQL_HANDLE_STMT, rd->h, MG_ERR_COPY, err,
                        "copy query failed");
         goto fail;
     }
