@@ -15,6 +15,7 @@ packages=(
     libpq-dev postgresql-15 postgresql-client-15
     libyaml-dev libcurl4-openssl-dev libedit-dev
     unixodbc-dev odbcinst libsqliteodbc sqlite3
+    mariadb-server mariadb-client odbc-mariadb odbc-postgresql
     valgrind time
 )
 bench_packages=(pgcopydb pgloader)

@@ -4,9 +4,13 @@
 #   scripts/mariadbtmp.sh start DIR   install a datadir in DIR (if needed)
 #                                     and start mariadbd on DIR/mysqld.sock
 #   scripts/mariadbtmp.sh stop DIR    stop it (the files stay; rm -rf DIR)
-#   scripts/mariadbtmp.sh env DIR     print MG_MARIADB_SOCKET and
-#                                     MG_MARIADB_ODBC (an odbc: URL for the
-#                                     user migrate, database migrate)
+#   scripts/mariadbtmp.sh env DIR     print exports of MG_MARIADB_SOCKET,
+#                                     ODBCINI and MG_MARIADB_ODBC (an odbc:
+#                                     URL for user migrate, database migrate)
+#
+# start also writes DIR/odbc.ini with the DSN `migrate_mariadb` (user,
+# password and database included), so with ODBCINI=DIR/odbc.ini the source
+# `odbc:DSN=migrate_mariadb` works as unixODBC users expect.
 #
 # The server runs as the mysql OS user with no TCP listener.  A database
 # `migrate` and a user `migrate` (password `migrate-secret`, all privileges)
@@ -26,6 +30,10 @@ start)
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd)
     [ "$(id -u)" = 0 ] && chown mysql: "$dir"
+    if mariadb-admin --no-defaults --socket="$dir/mysqld.sock" -uroot ping \
+        >/dev/null 2>&1; then
+        exit 0 # already running
+    fi
     fresh=0
     if [ ! -d "$dir/data/mysql" ]; then
         fresh=1
@@ -57,6 +65,16 @@ start)
             CREATE USER 'migrate'@'localhost' IDENTIFIED BY '$password';
             GRANT ALL ON *.* TO 'migrate'@'localhost';"
     fi
+    cat >"$dir/odbc.ini" <<EOF
+[migrate_mariadb]
+Description = throwaway MariaDB of scripts/mariadbtmp.sh
+Driver = MariaDB Unicode
+Socket = $dir/mysqld.sock
+Database = migrate
+User = migrate
+Password = $password
+Charset = utf8mb4
+EOF
     ;;
 stop)
     [ -f "$dir/mysqld.pid" ] || exit 0
@@ -70,7 +88,7 @@ stop)
     ;;
 env)
     dir=$(cd "$dir" && pwd)
-    echo "export MG_MARIADB_SOCKET='$dir/mysqld.sock'"
+    echo "export MG_MARIADB_SOCKET='$dir/mysqld.sock' ODBCINI='$dir/odbc.ini'"
     echo "export MG_MARIADB_ODBC='odbc:Driver={MariaDB Unicode};Socket=$dir/mysqld.sock;Database=migrate;UID=migrate;PWD=$password;CHARSET=utf8mb4'"
     ;;
 *)

@@ -5,8 +5,9 @@
 #   scripts/test.sh [CTEST_ARGS ...]    e.g. scripts/test.sh -L unit
 #
 # The CTest fixture "pg" starts a throwaway PostgreSQL cluster in
-# build/pgtmp (port 54330) and stops it after the last test that needs it.
-# This script also stops it on any exit (Ctrl-C, a killed ctest), and starts
+# build/pgtmp (port 54330), the fixture "mariadb" a throwaway MariaDB in
+# build/mariadbtmp (unix socket only); each stops after the last test that
+# needs it. This script also stops them on any exit (Ctrl-C, a killed ctest), and starts
 # every run from a fresh cluster. MG_BUILD_DIR overrides the build directory.
 #
 # -j2: the tests share one cluster but each creates its own uniquely named
@@ -18,11 +19,13 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 builddir=${MG_BUILD_DIR:-build}
 pgdir=$root/$builddir/pgtmp
+mariadbdir=$root/$builddir/mariadbtmp
 
-stop_pg() {
+stop_servers() {
     [ -d "$pgdir" ] && bash "$root/scripts/pgtmp.sh" stop "$pgdir" >/dev/null 2>&1 || true
+    [ -d "$mariadbdir" ] && bash "$root/scripts/mariadbtmp.sh" stop "$mariadbdir" >/dev/null 2>&1 || true
 }
-trap stop_pg EXIT
+trap stop_servers EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -31,8 +34,8 @@ bash scripts/build.sh
 
 # A cluster left running (or half-written) by an interrupted run would make
 # the fixture's start fail: begin from nothing.
-stop_pg
-rm -rf "$pgdir"
+stop_servers
+rm -rf "$pgdir" "$mariadbdir"
 
 cd "$builddir"
 rc=0
