@@ -1,6 +1,7 @@
 /*
  * odbc.c - the ODBC connector: connections, statements, catalog, and a
- * block-fetch reader that encodes rows into PostgreSQL COPY text.
+ * block-fetch reader that encodes rows into PostgreSQL COPY text, with the
+ * source encoding converted and per-column value transforms run in C.
  */
 #include "conn/odbc.h"
 
@@ -8,6 +9,9 @@
 #include <sqlext.h>
 
 #include <ctype.h>
+#include <errno.h>
+#include <float.h>
+#include <iconv.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -275,7 +279,11 @@ typedef enum val_class {
     CLS_TEXT = 0, /* SQL_C_CHAR, as the driver writes it */
     CLS_BINARY,   /* SQL_C_BINARY, shown as \x + hex */
     CLS_DOUBLE,   /* SQL_C_DOUBLE, shortest round-trip decimal */
-    CLS_BIT,      /* SQL_C_CHAR "1"/"0" */
+    CLS_REAL,     /* SQL_C_DOUBLE of a single-precision column (SQL_REAL:
+                     MySQL FLOAT, float4), the shortest decimal that reads
+                     back as that float */
+    CLS_BIT,      /* SQL_C_CHAR "1"/"0"; MariaDB gives the raw byte 1/0,
+                     turned into "1"/"0" */
 } val_class;
 
 static val_class class_of(SQLSMALLINT type)
@@ -286,6 +294,7 @@ static val_class class_of(SQLSMALLINT type)
     case SQL_LONGVARBINARY:
         return CLS_BINARY;
     case SQL_REAL:
+        return CLS_REAL;
     case SQL_FLOAT:
     case SQL_DOUBLE:
         return CLS_DOUBLE;
@@ -315,21 +324,50 @@ static mg_valkind kind_of(SQLSMALLINT type)
     }
 }
 
-/* The shortest "%.*g" of d that reads back as d; PostgreSQL spellings for
- * the special values. */
-static bool append_double(mg_buf *out, double d)
+/* The shortest "%.*g" of d that reads back as d, into tmp (40 bytes);
+ * PostgreSQL spellings for the special values.  Returns the length. */
+static size_t format_double(char *tmp, double d)
 {
     if (isnan(d))
-        return mg_buf_append_str(out, "NaN");
+        return (size_t)snprintf(tmp, 40, "NaN");
     if (isinf(d))
-        return mg_buf_append_str(out, d > 0 ? "Infinity" : "-Infinity");
-    char tmp[40];
+        return (size_t)snprintf(tmp, 40, "%s", d > 0 ? "Infinity"
+                                                     : "-Infinity");
+    int len = 0;
     for (int prec = 15; prec <= 17; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*g", prec, d);
+        len = snprintf(tmp, 40, "%.*g", prec, d);
         if (strtod(tmp, NULL) == d)
             break;
     }
-    return mg_buf_append_str(out, tmp);
+    return (size_t)len;
+}
+
+/* The same for a single-precision value, fetched as a double (MariaDB's
+ * driver gives 0 for 1e38 bound as SQL_C_FLOAT in a row array): the
+ * shortest decimal that reads back as the same float (MySQL shows FLOAT
+ * 3.14159 so, not as the double 3.141590118408203 it widens to).  A value
+ * that is no float is shown as a double. */
+static size_t format_float(char *tmp, double d)
+{
+    if (!(fabs(d) <= FLT_MAX) || (double)(float)d != d)
+        return format_double(tmp, d);
+    float f = (float)d;
+    int len = 0;
+    for (int prec = 6; prec <= 9; prec++) {
+        len = snprintf(tmp, 40, "%.*g", prec, (double)f);
+        if (strtof(tmp, NULL) == f)
+            break;
+    }
+    return (size_t)len;
+}
+
+/* A bit value as "1"/"0": MariaDB's driver gives BIT(1) as the raw byte
+ * 1 or 0 even to SQL_C_CHAR.  Other values are left as they are. */
+static const char *bit_text(const char *p, size_t n)
+{
+    if (n == 1 && (p[0] == '\0' || p[0] == '\1'))
+        return p[0] ? "1" : "0";
+    return NULL;
 }
 
 static bool append_hex(mg_buf *out, const unsigned char *p, size_t n)
@@ -348,16 +386,18 @@ static bool append_hex(mg_buf *out, const unsigned char *p, size_t n)
 }
 
 /* Read column col of the current row of h whole, in pieces, with
- * SQLGetData, appending its text to out (binary as \x + hex, bit as "1" or
- * "0").  *isnull tells SQL NULL (nothing appended).  False with *err
- * filled on failure. */
+ * SQLGetData, appending its text to out: binary as \x + hex (raw bytes
+ * when `raw`), bit as "1" or "0", floating point as the shortest decimal.
+ * *isnull tells SQL NULL (nothing appended).  False with *err filled on
+ * failure. */
 static bool get_value(const mg_odbc *c, SQLHSTMT h, SQLUSMALLINT col,
-                      val_class cls, mg_buf *out, bool *isnull, mg_error *err)
+                      val_class cls, bool raw, mg_buf *out, bool *isnull,
+                      mg_error *err)
 {
     *isnull = false;
     SQLLEN ind = 0;
     SQLRETURN rc;
-    if (cls == CLS_DOUBLE) {
+    if (cls == CLS_DOUBLE || cls == CLS_REAL) {
         double d = 0;
         rc = SQLGetData(h, col, SQL_C_DOUBLE, &d, sizeof d, &ind);
         if (!SQL_SUCCEEDED(rc))
@@ -366,11 +406,16 @@ static bool get_value(const mg_odbc *c, SQLHSTMT h, SQLUSMALLINT col,
             *isnull = true;
             return true;
         }
-        if (!append_double(out, d))
+        char tmp[40];
+        size_t n = cls == CLS_DOUBLE ? format_double(tmp, d)
+                                     : format_float(tmp, d);
+        if (!mg_buf_append(out, tmp, n))
             goto oom;
         return true;
     }
     SQLSMALLINT ctype = cls == CLS_BINARY ? SQL_C_BINARY : SQL_C_CHAR;
+    bool hex = cls == CLS_BINARY && !raw;
+    size_t start = out->len;
     /* A NUL ends each SQL_C_CHAR piece; binary pieces fill the buffer. */
     size_t room = ctype == SQL_C_CHAR ? 8191 : 8192;
     char piece[8192];
@@ -385,13 +430,12 @@ static bool get_value(const mg_odbc *c, SQLHSTMT h, SQLUSMALLINT col,
             *isnull = true;
             return true;
         }
-        if (first && cls == CLS_BINARY && !mg_buf_append(out, "\\x", 2))
+        if (first && hex && !mg_buf_append(out, "\\x", 2))
             goto oom;
         first = false;
         size_t n = (ind == SQL_NO_TOTAL || (size_t)ind > room) ? room
                                                                : (size_t)ind;
-        bool ok = cls == CLS_BINARY
-                      ? append_hex(out, (const unsigned char *)piece, n)
+        bool ok = hex ? append_hex(out, (const unsigned char *)piece, n)
                       : mg_buf_append(out, piece, n);
         if (!ok)
             goto oom;
@@ -399,6 +443,11 @@ static bool get_value(const mg_odbc *c, SQLHSTMT h, SQLUSMALLINT col,
             break;
         /* SQL_SUCCESS_WITH_INFO: 01004 means more to come; another
          * warning with the whole value is answered by SQL_NO_DATA next. */
+    }
+    if (cls == CLS_BIT) {
+        const char *b = bit_text(out->data + start, out->len - start);
+        if (b)
+            out->data[start] = b[0];
     }
     return true;
 fail: {
@@ -509,8 +558,8 @@ static bool fetch_all(const mg_odbc *c, SQLHSTMT h, mg_result *r,
         for (int i = 0; ok && i < ncols; i++) {
             bool isnull;
             mg_buf_reset(&vals[i]);
-            ok = get_value(c, h, (SQLUSMALLINT)(i + 1), classes[i], &vals[i],
-                           &isnull, err);
+            ok = get_value(c, h, (SQLUSMALLINT)(i + 1), classes[i], false,
+                           &vals[i], &isnull, err);
             if (ok && classes[i] == CLS_BIT && !isnull)
                 vals[i].data[0] = vals[i].data[0] == '0' ? 'f' : 't';
             /* An empty value may have no buffer yet. */
@@ -777,7 +826,7 @@ static bool collect(const mg_odbc *c, SQLHSTMT h, const cat_kind *k,
         /* Read source columns in ascending order (SQLGetData's rule). */
         for (int i = 1; ok && i <= have; i++) {
             mg_buf_reset(&src[i]);
-            ok = get_value(c, h, (SQLUSMALLINT)i, CLS_TEXT, &src[i],
+            ok = get_value(c, h, (SQLUSMALLINT)i, CLS_TEXT, false, &src[i],
                            &isnull[i], err);
         }
         if (!ok)
@@ -962,6 +1011,509 @@ bool mg_odbc_catalog(mg_odbc *c, mg_odbc_catalog_kind kind, const char *schema,
     return true;
 }
 
+/* ---- value transforms ------------------------------------------------ */
+
+/* A value on its way into a COPY field: bytes (borrowed), shown as bytea
+ * hex when `binary`, else as text; or SQL NULL. */
+typedef struct cell {
+    const char *p;
+    size_t n;
+    bool binary;
+    bool null;
+} cell;
+
+typedef enum tx_rc { TX_OK = 0, TX_BAD, TX_OOM } tx_rc;
+
+/* A transform rewrites *v in place; a new value goes into `scratch`
+ * (reset by the caller), which v may then point into.  TX_BAD sets *why
+ * (a static string). */
+typedef tx_rc (*tx_fn)(cell *v, long arg, mg_buf *scratch, const char **why);
+
+typedef struct tx_def {
+    const char *name;
+    tx_fn fn;
+    bool has_arg; /* NAME(N), N in 1..max_arg */
+    long max_arg;
+} tx_def;
+
+static bool is_digit(char ch) { return ch >= '0' && ch <= '9'; }
+
+static int hex_val(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+/* Decode n hex digits at p into out (n / 2 bytes); false on a non-hex
+ * character. */
+static bool unhex(const char *p, size_t n, unsigned char *out)
+{
+    for (size_t i = 0; i + 1 < n; i += 2) {
+        int hi = hex_val(p[i]), lo = hex_val(p[i + 1]);
+        if (hi < 0 || lo < 0)
+            return false;
+        out[i / 2] = (unsigned char)(hi << 4 | lo);
+    }
+    return true;
+}
+
+/* A text value that carries raw bytes (a control byte in it): drivers
+ * that hand a BIT as bytes through SQL_C_CHAR. */
+static bool looks_raw(const cell *v)
+{
+    for (size_t i = 0; i < v->n; i++)
+        if ((unsigned char)v->p[i] < 0x20)
+            return true;
+    return false;
+}
+
+static tx_rc set_text(cell *v, const char *s, size_t n)
+{
+    v->p = s;
+    v->n = n;
+    v->binary = false;
+    return TX_OK;
+}
+
+/* 'YYYY-MM-DD...' with a zero year, month or day -> NULL; anything else
+ * (a valid date, a time, text that is no date) is kept. */
+static tx_rc tx_zero_dates_to_null(cell *v, long arg, mg_buf *s,
+                                   const char **why)
+{
+    (void)arg;
+    (void)s;
+    (void)why;
+    const char *p = v->p, *e = p + v->n;
+    /* The usual shape first: YYYY-MM-DD, then the end, ' ' or 'T'. */
+    if (v->n >= 10 && p[4] == '-' && p[7] == '-' &&
+        (v->n == 10 || p[10] == ' ' || p[10] == 'T') && is_digit(p[0]) &&
+        is_digit(p[1]) && is_digit(p[2]) && is_digit(p[3]) &&
+        is_digit(p[5]) && is_digit(p[6]) && is_digit(p[8]) &&
+        is_digit(p[9])) {
+        if (memcmp(p, "0000", 4) == 0 || (p[5] == '0' && p[6] == '0') ||
+            (p[8] == '0' && p[9] == '0'))
+            v->null = true;
+        return TX_OK;
+    }
+    long part[3];
+    for (int k = 0; k < 3; k++) {
+        if (p == e || !is_digit(*p))
+            return TX_OK;
+        long x = 0;
+        for (int nd = 0; p < e && is_digit(*p); p++, nd++)
+            if (nd < 9)
+                x = x * 10 + (*p - '0');
+        part[k] = x;
+        if (k < 2) {
+            if (p == e || *p != '-')
+                return TX_OK;
+            p++;
+        }
+    }
+    if (p != e && *p != ' ' && *p != 'T')
+        return TX_OK;
+    if (part[0] == 0 || part[1] == 0 || part[2] == 0)
+        v->null = true;
+    return TX_OK;
+}
+
+static tx_rc tx_empty_to_null(cell *v, long arg, mg_buf *s, const char **why)
+{
+    (void)arg;
+    (void)s;
+    (void)why;
+    if (v->n == 0)
+        v->null = true;
+    return TX_OK;
+}
+
+static tx_rc tx_trim_right(cell *v, long arg, mg_buf *s, const char **why)
+{
+    (void)arg;
+    (void)s;
+    (void)why;
+    while (v->n > 0 && v->p[v->n - 1] == ' ')
+        v->n--;
+    return TX_OK;
+}
+
+/* Hex digits (optionally after 0x or \x, any case) -> bytea. */
+static tx_rc tx_hex_to_bytea(cell *v, long arg, mg_buf *s, const char **why)
+{
+    (void)arg;
+    const char *p = v->p;
+    size_t n = v->n;
+    if (n >= 2 && (p[0] == '0' || p[0] == '\\') && (p[1] | 0x20) == 'x') {
+        p += 2;
+        n -= 2;
+    }
+    if (n % 2 != 0) {
+        *why = "an odd number of hex digits";
+        return TX_BAD;
+    }
+    if (!mg_buf_reserve(s, n / 2))
+        return TX_OOM;
+    if (!unhex(p, n, (unsigned char *)s->data)) {
+        *why = "not hex digits";
+        return TX_BAD;
+    }
+    s->len = n / 2;
+    v->p = s->data;
+    v->n = n / 2;
+    v->binary = true;
+    return TX_OK;
+}
+
+/* 16 raw bytes, 32 hex digits (also as SQLite's X'...'), or a uuid with
+ * dashes (or braces) -> the canonical lower-case uuid text. */
+static tx_rc tx_binary_to_uuid(cell *v, long arg, mg_buf *s, const char **why)
+{
+    (void)arg;
+    unsigned char b[16];
+    const char *p = v->p;
+    size_t n = v->n;
+    bool ok = false;
+    if (n == 16) {
+        memcpy(b, p, 16);
+        ok = true;
+    } else if (!v->binary || n == 32 || n == 36 || n == 38) {
+        if (n == 35 && (p[0] | 0x20) == 'x' && p[1] == '\'' && p[34] == '\'') {
+            p += 2;
+            n = 32;
+        } else if (n == 38 && p[0] == '{' && p[37] == '}') {
+            p++;
+            n = 36;
+        }
+        char hex[32];
+        if (n == 36 && p[8] == '-' && p[13] == '-' && p[18] == '-' &&
+            p[23] == '-') {
+            size_t o = 0;
+            for (size_t i = 0; i < 36; i++)
+                if (i != 8 && i != 13 && i != 18 && i != 23)
+                    hex[o++] = p[i];
+            ok = unhex(hex, 32, b);
+        } else if (n == 32) {
+            ok = unhex(p, 32, b);
+        }
+    }
+    if (!ok) {
+        *why = "not 16 bytes, 32 hex digits or a uuid";
+        return TX_BAD;
+    }
+    static const char digits[] = "0123456789abcdef";
+    if (!mg_buf_reserve(s, 36))
+        return TX_OOM;
+    char *o = s->data;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            *o++ = '-';
+        *o++ = digits[b[i] >> 4];
+        *o++ = digits[b[i] & 15];
+    }
+    s->len = 36;
+    return set_text(v, s->data, 36);
+}
+
+/* MySQL SET text 'a,b' -> the array literal {"a","b"}; '' -> {}. */
+static tx_rc tx_set_to_array(cell *v, long arg, mg_buf *s, const char **why)
+{
+    (void)arg;
+    (void)why;
+    if (!mg_buf_reserve(s, v->n * 2 + 4))
+        return TX_OOM;
+    char *o = s->data;
+    *o++ = '{';
+    if (v->n > 0) {
+        *o++ = '"';
+        for (size_t i = 0; i < v->n; i++) {
+            char ch = v->p[i];
+            if (ch == ',') {
+                *o++ = '"';
+                *o++ = ',';
+                *o++ = '"';
+                continue;
+            }
+            if (ch == '"' || ch == '\\')
+                *o++ = '\\';
+            *o++ = ch;
+        }
+        *o++ = '"';
+    }
+    *o++ = '}';
+    s->len = (size_t)(o - s->data);
+    return set_text(v, s->data, s->len);
+}
+
+/* Integer text: '0' -> f, any other integer -> t. */
+static tx_rc tx_int_to_boolean(cell *v, long arg, mg_buf *s, const char **why)
+{
+    (void)arg;
+    (void)s;
+    size_t i = v->n > 0 && (v->p[0] == '-' || v->p[0] == '+') ? 1 : 0;
+    bool zero = true;
+    if (i == v->n)
+        goto bad;
+    for (; i < v->n; i++) {
+        if (!is_digit(v->p[i]))
+            goto bad;
+        zero = zero && v->p[i] == '0';
+    }
+    return set_text(v, zero ? "f" : "t", 1);
+bad:
+    *why = "not an integer";
+    return TX_BAD;
+}
+
+/* A BIT value: raw bytes, or text of digits ('0', '1', '101'), or a
+ * boolean word (t, true, f, false) -> f when zero, else t. */
+static tx_rc tx_bit_to_boolean(cell *v, long arg, mg_buf *s, const char **why)
+{
+    (void)arg;
+    (void)s;
+    bool zero = true;
+    if (v->n == 0)
+        goto bad;
+    if (v->binary || looks_raw(v)) {
+        for (size_t i = 0; i < v->n; i++)
+            zero = zero && v->p[i] == 0;
+        return set_text(v, zero ? "f" : "t", 1);
+    }
+    for (size_t i = 0; i < v->n; i++) {
+        if (!is_digit(v->p[i]))
+            goto word;
+        zero = zero && v->p[i] == '0';
+    }
+    return set_text(v, zero ? "f" : "t", 1);
+word:
+    if ((v->n == 1 || (v->n == 4 && strncasecmp(v->p, "true", 4) == 0)) &&
+        (v->p[0] | 0x20) == 't')
+        return set_text(v, "t", 1);
+    if ((v->n == 1 || (v->n == 5 && strncasecmp(v->p, "false", 5) == 0)) &&
+        (v->p[0] | 0x20) == 'f')
+        return set_text(v, "f", 1);
+bad:
+    *why = "not a bit value";
+    return TX_BAD;
+}
+
+/* A BIT(N) value -> exactly N '0'/'1' characters: raw bytes (big-endian,
+ * as MySQL gives them), or text of '0'/'1' digits (left-padded). */
+static tx_rc tx_bit_to_bitstring(cell *v, long arg, mg_buf *s,
+                                 const char **why)
+{
+    size_t nbits = (size_t)arg;
+    if (!mg_buf_reserve(s, nbits))
+        return TX_OOM;
+    char *o = s->data;
+    if (v->binary || looks_raw(v)) {
+        const unsigned char *b = (const unsigned char *)v->p;
+        size_t have = v->n * 8;
+        for (size_t k = nbits; k < have; k++)
+            if (b[v->n - 1 - k / 8] >> (k % 8) & 1)
+                goto wide;
+        for (size_t k = nbits; k-- > 0;)
+            *o++ = k < have && (b[v->n - 1 - k / 8] >> (k % 8) & 1) ? '1'
+                                                                    : '0';
+    } else {
+        for (size_t i = 0; i < v->n; i++)
+            if (v->p[i] != '0' && v->p[i] != '1') {
+                *why = "not raw bytes or a string of 0 and 1";
+                return TX_BAD;
+            }
+        size_t skip = 0;
+        for (; v->n - skip > nbits; skip++)
+            if (v->p[skip] != '0')
+                goto wide;
+        for (size_t k = v->n - skip; k < nbits; k++)
+            *o++ = '0';
+        memcpy(o, v->p + skip, v->n - skip);
+        o += v->n - skip;
+    }
+    s->len = nbits;
+    return set_text(v, s->data, nbits);
+wide:
+    *why = "more bits set than the column has";
+    return TX_BAD;
+}
+
+/* A MySQL YEAR ('2021', '0000', or a date '2021-01-01') -> '2021', '0'. */
+static tx_rc tx_year_to_integer(cell *v, long arg, mg_buf *s, const char **why)
+{
+    (void)arg;
+    size_t i = 0;
+    int year = 0;
+    for (; i < v->n && is_digit(v->p[i]); i++)
+        year = year * 10 + (v->p[i] - '0');
+    if (i == 0 || i > 4 || (i < v->n && v->p[i] != '-')) {
+        *why = "not a year";
+        return TX_BAD;
+    }
+    if (!mg_buf_reserve(s, 8))
+        return TX_OOM;
+    s->len = (size_t)snprintf(s->data, 8, "%d", year);
+    return set_text(v, s->data, s->len);
+}
+
+#define MAX_BITS 83886080L /* PostgreSQL's limit of bit(n) */
+
+/* Every transform, sorted by name: name, and the largest N of NAME(N)
+ * (0: it takes no argument).  The function of each is tx_NAME. */
+#define TRANSFORMS(X)                                                      \
+    X(binary_to_uuid, 0)                                                   \
+    X(bit_to_bitstring, MAX_BITS)                                          \
+    X(bit_to_boolean, 0)                                                   \
+    X(empty_to_null, 0)                                                    \
+    X(hex_to_bytea, 0)                                                     \
+    X(int_to_boolean, 0)                                                   \
+    X(set_to_array, 0)                                                     \
+    X(trim_right, 0)                                                       \
+    X(year_to_integer, 0)                                                  \
+    X(zero_dates_to_null, 0)
+
+#define TX_DEF(name, max) {#name, tx_##name, (max) > 0, (max)},
+static const tx_def tx_table[] = {TRANSFORMS(TX_DEF)};
+#undef TX_DEF
+
+#define TX_NAME(name, max) #name,
+static const char *const tx_names[] = {TRANSFORMS(TX_NAME) NULL};
+#undef TX_NAME
+
+#define NTX (sizeof tx_table / sizeof tx_table[0])
+
+const char *const *mg_odbc_transform_names(void) { return tx_names; }
+
+/* "binary_to_uuid, bit_to_bitstring(N), ..." into out. */
+static void known_list(char *out, size_t size)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < NTX && o < size; i++)
+        o += (size_t)snprintf(out + o, size - o, "%s%s%s", i ? ", " : "",
+                              tx_table[i].name,
+                              tx_table[i].has_arg ? "(N)" : "");
+}
+
+/* Parse a spec "name" or "name(N)" (spaces allowed around the parts). */
+static bool parse_spec(const char *spec, const tx_def **def, long *arg,
+                       mg_error *err)
+{
+    const char *p = spec;
+    while (*p == ' ')
+        p++;
+    const char *name = p;
+    while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+           is_digit(*p) || *p == '_')
+        p++;
+    size_t nlen = (size_t)(p - name);
+    *def = NULL;
+    *arg = 0;
+    for (size_t i = 0; i < NTX && nlen > 0; i++)
+        if (strlen(tx_table[i].name) == nlen &&
+            strncasecmp(tx_table[i].name, name, nlen) == 0)
+            *def = &tx_table[i];
+    if (*def == NULL) {
+        char known[400];
+        known_list(known, sizeof known);
+        mg_error_set(err, MG_ERR_USAGE, MG_SIDE_NONE, NULL,
+                     "unknown value transform '%.60s' (known: %s)", spec,
+                     known);
+        return false;
+    }
+    while (*p == ' ')
+        p++;
+    bool has = *p == '(';
+    if (has) {
+        const char *num = p + 1;
+        char *end;
+        *arg = strtol(num, &end, 10);
+        p = end;
+        while (*p == ' ')
+            p++;
+        if (end == num || *p != ')')
+            goto syntax;
+        p++;
+        while (*p == ' ')
+            p++;
+    }
+    if (*p != '\0')
+        goto syntax;
+    if (has && !(*def)->has_arg) {
+        mg_error_set(err, MG_ERR_USAGE, MG_SIDE_NONE, NULL,
+                     "value transform '%.60s': %s takes no argument", spec,
+                     (*def)->name);
+        return false;
+    }
+    if ((*def)->has_arg && (!has || *arg < 1 || *arg > (*def)->max_arg)) {
+        mg_error_set(err, MG_ERR_USAGE, MG_SIDE_NONE, NULL,
+                     "value transform '%.60s': %s needs a length from 1 to "
+                     "%ld, as in %s(8)", spec, (*def)->name,
+                     (*def)->max_arg, (*def)->name);
+        return false;
+    }
+    return true;
+syntax:
+    mg_error_set(err, MG_ERR_USAGE, MG_SIDE_NONE, NULL,
+                 "value transform '%.60s': expected a name or name(N)", spec);
+    return false;
+}
+
+bool mg_odbc_transform_check(const char *spec, mg_error *err)
+{
+    const tx_def *def;
+    long arg;
+    if (spec == NULL) {
+        mg_error_set(err, MG_ERR_USAGE, MG_SIDE_NONE, NULL,
+                     "value transform: no name given");
+        return false;
+    }
+    return parse_spec(spec, &def, &arg, err);
+}
+
+/* A value for a message, into out: printable ASCII as is, other bytes as
+ * \xNN (UTF-8 kept when `utf8`), cut after about 40 bytes; bytea as \x +
+ * hex. */
+static void show_value(const cell *v, bool utf8, char *out, size_t size)
+{
+    static const char digits[] = "0123456789abcdef";
+    size_t o = 0, limit = v->binary ? 20 : 40, i = 0;
+    if (size < 16)
+        return;
+    out[o++] = v->binary ? '\\' : '\'';
+    if (v->binary)
+        out[o++] = 'x';
+    for (; i < v->n && i < limit && o + 8 < size; i++) {
+        unsigned char ch = (unsigned char)v->p[i];
+        if (v->binary) {
+            out[o++] = digits[ch >> 4];
+            out[o++] = digits[ch & 15];
+        } else if ((ch >= 0x20 && ch < 0x7f && ch != '\\' && ch != '\'') ||
+                   (utf8 && ch >= 0x80)) {
+            out[o++] = (char)ch;
+        } else {
+            out[o++] = '\\';
+            out[o++] = 'x';
+            out[o++] = digits[ch >> 4];
+            out[o++] = digits[ch & 15];
+        }
+    }
+    if (utf8 && !v->binary)
+        while (i < v->n && i > 0 && ((unsigned char)v->p[i] & 0xc0) == 0x80 &&
+               o > 1) {
+            i--; /* do not cut a UTF-8 character */
+            o--;
+        }
+    if (!v->binary)
+        out[o++] = '\'';
+    if (i < v->n)
+        o += (size_t)snprintf(out + o, size - o, "... (%zu bytes)", v->n);
+    out[o < size ? o : size - 1] = '\0';
+}
+
 /* ---- the COPY text reader -------------------------------------------- */
 
 bool mg_odbc_copy_escape(mg_buf *out, const char *s, size_t n)
@@ -986,10 +1538,15 @@ bool mg_odbc_copy_escape(mg_buf *out, const char *s, size_t n)
 
 typedef struct rcol {
     val_class cls;
+    bool is_char;     /* a character type: converted from the encoding */
     SQLULEN declared; /* the column size SQLDescribeCol reported */
     size_t width;  /* bytes per row in data (bound mode) */
     char *data;    /* owned, rows * width */
     SQLLEN *ind;   /* owned, rows */
+    char *name;    /* owned: the select name, for messages */
+    const tx_def *tx; /* the value transform, or NULL */
+    long tx_arg;
+    bool plain;    /* no transform, no conversion: straight into COPY */
 } rcol;
 
 typedef struct odbc_reader {
@@ -1006,6 +1563,11 @@ typedef struct odbc_reader {
     long long nrows; /* rows read so far, for messages */
     mg_buf row;      /* the piece handed out */
     mg_buf val;      /* one value read with SQLGetData */
+    iconv_t cd;      /* source encoding -> UTF-8; (iconv_t)-1 when none */
+    bool ascii_same; /* the encoding keeps ASCII bytes as they are */
+    char encoding[64]; /* its name, for messages */
+    mg_buf conv;     /* a value converted to UTF-8 */
+    mg_buf txbuf;    /* a value a transform made */
 } odbc_reader;
 
 /* Bytes a bound buffer needs for a column, or 0 when the column is read
@@ -1015,7 +1577,7 @@ static size_t bind_width(SQLSMALLINT type, SQLULEN size, val_class cls,
                          size_t max_bind)
 {
     size_t w;
-    if (cls == CLS_DOUBLE)
+    if (cls == CLS_DOUBLE || cls == CLS_REAL)
         return sizeof(double) <= max_bind ? sizeof(double) : 0;
     switch (type) {
     case SQL_LONGVARCHAR:
@@ -1043,45 +1605,161 @@ static size_t bind_width(SQLSMALLINT type, SQLULEN size, val_class cls,
     return w <= max_bind ? w : 0;
 }
 
+/* The column's name and number for messages. */
+static const char *col_name(const odbc_reader *rd, int i)
+{
+    return rd->cols[i].name ? rd->cols[i].name : "?";
+}
+
+/* Convert v (a character value) from the source encoding to UTF-8, into
+ * rd->conv.  Pure ASCII passes untouched when the encoding keeps it. */
+static bool to_utf8(odbc_reader *rd, int i, cell *v, mg_error *err)
+{
+    if (rd->ascii_same) {
+        size_t k = 0;
+        while (k < v->n && (unsigned char)v->p[k] < 0x80)
+            k++;
+        if (k == v->n)
+            return true;
+    }
+    mg_buf *b = &rd->conv;
+    mg_buf_reset(b);
+    iconv(rd->cd, NULL, NULL, NULL, NULL);
+    char *in = (char *)v->p;
+    size_t inleft = v->n, want = v->n * 2 + 16;
+    for (;;) {
+        if (!mg_buf_reserve(b, want)) {
+            mg_odbc_oom(rd->c, err);
+            return false;
+        }
+        char *o = b->data + b->len;
+        size_t oleft = b->cap - b->len - 1;
+        size_t rc = inleft ? iconv(rd->cd, &in, &inleft, &o, &oleft)
+                           : iconv(rd->cd, NULL, NULL, &o, &oleft);
+        int e = errno;
+        b->len = (size_t)(o - b->data);
+        if (rc != (size_t)-1 && inleft == 0 && in != NULL) {
+            in = NULL; /* then flush a stateful encoding's shift state */
+            continue;
+        }
+        if (rc != (size_t)-1)
+            break;
+        if (e == E2BIG) {
+            want = inleft * 4 + 16;
+            continue;
+        }
+        char shown[200];
+        show_value(v, false, shown, sizeof shown);
+        mg_error_set(err, MG_ERR_COPY, rd->c->side, "22021",
+                     "row %lld, column \"%s\" (%d): the value is not valid "
+                     "%s (%s at byte %zu): %s", rd->nrows + 1, col_name(rd, i),
+                     i + 1, rd->encoding,
+                     e == EINVAL ? "an incomplete character"
+                                 : "an invalid byte sequence",
+                     v->n - inleft + 1, shown);
+        return false;
+    }
+    b->data[b->len] = '\0';
+    v->p = b->data;
+    v->n = b->len;
+    return true;
+}
+
+/* Run column i's transform on v. */
+static bool transform(odbc_reader *rd, int i, cell *v, mg_error *err)
+{
+    const rcol *col = &rd->cols[i];
+    const char *why = "cannot convert it";
+    cell in = *v;
+    mg_buf_reset(&rd->txbuf);
+    tx_rc rc = col->tx->fn(v, col->tx_arg, &rd->txbuf, &why);
+    if (rc == TX_OK)
+        return true;
+    if (rc == TX_OOM) {
+        mg_odbc_oom(rd->c, err);
+        return false;
+    }
+    char shown[200], spec[64];
+    show_value(&in, true, shown, sizeof shown);
+    if (col->tx->has_arg)
+        snprintf(spec, sizeof spec, "%s(%ld)", col->tx->name, col->tx_arg);
+    else
+        snprintf(spec, sizeof spec, "%s", col->tx->name);
+    mg_error_set(err, MG_ERR_COPY, rd->c->side, "22018",
+                 "row %lld, column \"%s\" (%d): %s cannot convert %s: %s",
+                 rd->nrows + 1, col_name(rd, i), i + 1, spec, shown, why);
+    return false;
+}
+
+/* Append v to rd->row as a COPY field: \N, bytea hex, or escaped text. */
+static bool put(odbc_reader *rd, const cell *v, mg_error *err)
+{
+    mg_buf *out = &rd->row;
+    bool ok;
+    if (v->null)
+        ok = mg_buf_append(out, "\\N", 2);
+    else if (v->binary)
+        ok = mg_buf_append(out, "\\\\x", 3) &&
+             append_hex(out, (const unsigned char *)v->p, v->n);
+    else
+        ok = mg_odbc_copy_escape(out, v->p, v->n);
+    if (!ok)
+        mg_odbc_oom(rd->c, err);
+    return ok;
+}
+
+/* Append v, column i's value, to rd->row as a COPY field: converted to
+ * UTF-8 and transformed first when the column says so. */
+static bool emit(odbc_reader *rd, int i, cell *v, mg_error *err)
+{
+    const rcol *col = &rd->cols[i];
+    if (!col->plain && !v->null) {
+        if (col->is_char && rd->cd != (iconv_t)-1 && !to_utf8(rd, i, v, err))
+            return false;
+        if (col->tx && !transform(rd, i, v, err))
+            return false;
+    }
+    return put(rd, v, err);
+}
+
 /* Append value i of block row `row` to rd->row as a COPY field. */
 static bool encode_bound(odbc_reader *rd, int i, size_t row, mg_error *err)
 {
     rcol *col = &rd->cols[i];
     SQLLEN ind = col->ind[row];
-    mg_buf *out = &rd->row;
-    if (ind == SQL_NULL_DATA)
-        return mg_buf_append(out, "\\N", 2) || (mg_odbc_oom(rd->c, err), false);
+    cell v = {"", 0, col->cls == CLS_BINARY, ind == SQL_NULL_DATA};
+    char num[40];
     const char *p = col->data + row * col->width;
-    size_t room = col->cls == CLS_TEXT || col->cls == CLS_BIT ? col->width - 1
-                                                               : col->width;
-    if (col->cls != CLS_DOUBLE && (ind == SQL_NO_TOTAL || (size_t)ind > room)) {
+    if (v.null)
+        return put(rd, &v, err);
+    if (col->cls == CLS_DOUBLE || col->cls == CLS_REAL) {
+        double d;
+        memcpy(&d, p, sizeof d);
+        v.n = col->cls == CLS_DOUBLE ? format_double(num, d)
+                                     : format_float(num, d);
+        v.p = num;
+        if (col->plain) /* a number needs no escaping */
+            return mg_buf_append(&rd->row, num, v.n) ||
+                   (mg_odbc_oom(rd->c, err), false);
+        return emit(rd, i, &v, err);
+    }
+    size_t room = col->cls == CLS_BINARY ? col->width : col->width - 1;
+    if (ind == SQL_NO_TOTAL || ind < 0 || (size_t)ind > room) {
         mg_error_set(err, MG_ERR_COPY, rd->c->side, "01004",
-                     "row %lld column %d: a value of %ld bytes does not fit "
-                     "the %zu bytes bound for it (the driver declared size "
-                     "%lu); read it with SQLGetData (a max_bind_bytes below "
-                     "%zu)", rd->nrows + 1, i + 1, (long)ind, room,
+                     "row %lld, column \"%s\" (%d): a value of %ld bytes "
+                     "does not fit the %zu bytes bound for it (the driver "
+                     "declared size %lu); read it with SQLGetData (a "
+                     "max_bind_bytes below %zu)", rd->nrows + 1,
+                     col_name(rd, i), i + 1, (long)ind, room,
                      (unsigned long)col->declared, col->width);
         return false;
     }
-    bool ok;
-    switch (col->cls) {
-    case CLS_DOUBLE: {
-        double d;
-        memcpy(&d, p, sizeof d);
-        ok = append_double(out, d);
-        break;
-    }
-    case CLS_BINARY:
-        ok = mg_buf_append(out, "\\\\x", 3) &&
-             append_hex(out, (const unsigned char *)p, (size_t)ind);
-        break;
-    default:
-        ok = mg_odbc_copy_escape(out, p, (size_t)ind);
-        break;
-    }
-    if (!ok)
-        mg_odbc_oom(rd->c, err);
-    return ok;
+    v.p = p;
+    v.n = (size_t)ind;
+    const char *b = col->cls == CLS_BIT ? bit_text(v.p, v.n) : NULL;
+    if (b)
+        v.p = b;
+    return col->plain ? put(rd, &v, err) : emit(rd, i, &v, err);
 }
 
 /* Read value i of the current row with SQLGetData into rd->row. */
@@ -1089,16 +1767,12 @@ static bool encode_getdata(odbc_reader *rd, int i, mg_error *err)
 {
     bool isnull;
     mg_buf_reset(&rd->val);
-    if (!get_value(rd->c, rd->h, (SQLUSMALLINT)(i + 1), rd->cols[i].cls,
+    if (!get_value(rd->c, rd->h, (SQLUSMALLINT)(i + 1), rd->cols[i].cls, true,
                    &rd->val, &isnull, err))
         return false;
-    bool ok = isnull ? mg_buf_append(&rd->row, "\\N", 2)
-                     : mg_odbc_copy_escape(&rd->row, rd->val.data ? rd->val.data
-                                                                  : "",
-                                           rd->val.len);
-    if (!ok)
-        mg_odbc_oom(rd->c, err);
-    return ok;
+    cell v = {rd->val.data ? rd->val.data : "", rd->val.len,
+              rd->cols[i].cls == CLS_BINARY, isnull};
+    return emit(rd, i, &v, err);
 }
 
 /* Fetch the next block (or row).  False at the end or on error. */
@@ -1172,11 +1846,16 @@ static void odbc_reader_free(odbc_reader *rd)
     for (int i = 0; rd->cols && i < rd->ncols; i++) {
         free(rd->cols[i].data);
         free(rd->cols[i].ind);
+        free(rd->cols[i].name);
     }
     free(rd->cols);
     free(rd->status);
     mg_buf_free(&rd->row);
     mg_buf_free(&rd->val);
+    mg_buf_free(&rd->conv);
+    mg_buf_free(&rd->txbuf);
+    if (rd->cd != (iconv_t)-1)
+        iconv_close(rd->cd);
     free(rd);
 }
 
@@ -1210,6 +1889,17 @@ static bool size_is_guess(const odbc_reader *rd, SQLSMALLINT type,
     switch (type) {
     case SQL_CHAR: case SQL_VARCHAR: case SQL_WCHAR: case SQL_WVARCHAR:
     case SQL_BINARY: case SQL_VARBINARY:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool is_char_type(SQLSMALLINT type)
+{
+    switch (type) {
+    case SQL_CHAR: case SQL_VARCHAR: case SQL_LONGVARCHAR:
+    case SQL_WCHAR: case SQL_WVARCHAR: case SQL_WLONGVARCHAR:
         return true;
     default:
         return false;
@@ -1253,6 +1943,15 @@ static bool plan_columns(odbc_reader *rd, size_t max_bind, mg_error *err)
         }
         rcol *info = &rd->cols[i];
         info->cls = class_of(type);
+        info->is_char = is_char_type(type);
+        info->name = strndup((const char *)name,
+                             nlen >= 0 && (size_t)nlen < sizeof name
+                                 ? (size_t)nlen
+                                 : strlen((const char *)name));
+        if (info->name == NULL) {
+            mg_odbc_oom(rd->c, err);
+            return false;
+        }
         info->declared = size;
         info->width = size_is_guess(rd, type, size)
                           ? 0
@@ -1284,7 +1983,8 @@ static bool bind_columns(odbc_reader *rd, mg_error *err)
             mg_odbc_oom(rd->c, err);
             return false;
         }
-        SQLSMALLINT ctype = col->cls == CLS_DOUBLE   ? SQL_C_DOUBLE
+        SQLSMALLINT ctype = col->cls == CLS_DOUBLE || col->cls == CLS_REAL
+                                ? SQL_C_DOUBLE
                             : col->cls == CLS_BINARY ? SQL_C_BINARY
                                                      : SQL_C_CHAR;
         if (!SQL_SUCCEEDED(SQLBindCol(h, (SQLUSMALLINT)(i + 1), ctype,
@@ -1325,6 +2025,109 @@ static bool set_block(odbc_reader *rd, size_t rows, mg_error *err)
     return true;
 }
 
+/* True for NULL, "" and any spelling of UTF-8 (utf8, UTF-8, utf8mb4 ...):
+ * no conversion. */
+static bool is_utf8_name(const char *enc)
+{
+    char norm[16];
+    size_t o = 0;
+    if (enc == NULL)
+        return true;
+    for (const char *p = enc; *p; p++) {
+        if (*p == '-' || *p == '_' || *p == ' ')
+            continue;
+        if (o + 1 >= sizeof norm)
+            return false;
+        norm[o++] = (char)tolower((unsigned char)*p);
+    }
+    norm[o] = '\0';
+    return o == 0 || strcmp(norm, "utf8") == 0 ||
+           strcmp(norm, "utf8mb4") == 0 || strcmp(norm, "utf8mb3") == 0;
+}
+
+/* Open the converter from opts->encoding to UTF-8, if any. */
+static bool open_encoding(odbc_reader *rd, const char *enc, mg_error *err)
+{
+    if (is_utf8_name(enc))
+        return true;
+    snprintf(rd->encoding, sizeof rd->encoding, "%s", enc);
+    rd->cd = iconv_open("UTF-8", enc);
+    if (rd->cd == (iconv_t)-1) {
+        mg_error_set(err, MG_ERR_USAGE, rd->c->side, NULL,
+                     "unknown source encoding '%.60s': iconv cannot convert "
+                     "it to UTF-8 (`iconv -l` lists the names it knows)",
+                     enc);
+        return false;
+    }
+    /* Does it keep ASCII as is (latin1, GBK, CP1252 do; UTF-16 does not)?
+     * Then pure ASCII values skip iconv. */
+    char ascii[128], out[512];
+    for (int k = 0; k < 127; k++)
+        ascii[k] = (char)(k + 1);
+    char *in = ascii, *o = out;
+    size_t inleft = 127, oleft = sizeof out;
+    rd->ascii_same = iconv(rd->cd, &in, &inleft, &o, &oleft) != (size_t)-1 &&
+                     inleft == 0 && (size_t)(o - out) == 127 &&
+                     memcmp(out, ascii, 127) == 0;
+    iconv(rd->cd, NULL, NULL, NULL, NULL);
+    return true;
+}
+
+/* Parse the transform specs of opts (before the query runs, so a bad name
+ * costs no query), into owned arrays of ntx entries. */
+static bool parse_transforms(const mg_odbc *c, const mg_odbc_reader_opts *opts,
+                             const tx_def ***defs, long **args, mg_error *err)
+{
+    size_t n = opts ? opts->ntransforms : 0;
+    *defs = NULL;
+    *args = NULL;
+    if (n == 0 || opts->transforms == NULL)
+        return true;
+    *defs = calloc(n, sizeof **defs);
+    *args = calloc(n, sizeof **args);
+    if (*defs == NULL || *args == NULL) {
+        mg_odbc_oom(c, err);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *spec = opts->transforms[i];
+        if (spec == NULL || *spec == '\0')
+            continue;
+        if (!parse_spec(spec, &(*defs)[i], &(*args)[i], err)) {
+            char msg[MG_ERROR_MSG_MAX];
+            snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
+            mg_error_set(err, MG_ERR_USAGE, c->side, NULL,
+                         "column %zu: %s", i + 1, msg);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Give the columns their transforms (checked against the select), and
+ * mark those that need neither a transform nor a conversion. */
+static bool assign_transforms(odbc_reader *rd, const tx_def **defs,
+                              const long *args, size_t n, mg_error *err)
+{
+    for (size_t i = 0; defs && i < n; i++) {
+        if (defs[i] == NULL)
+            continue;
+        if (i >= (size_t)rd->ncols) {
+            mg_error_set(err, MG_ERR_USAGE, rd->c->side, NULL,
+                         "a value transform (%s) for column %zu, but the "
+                         "select has %d columns", defs[i]->name, i + 1,
+                         rd->ncols);
+            return false;
+        }
+        rd->cols[i].tx = defs[i];
+        rd->cols[i].tx_arg = args[i];
+    }
+    for (int i = 0; i < rd->ncols; i++)
+        rd->cols[i].plain = rd->cols[i].tx == NULL &&
+                            !(rd->cols[i].is_char && rd->cd != (iconv_t)-1);
+    return true;
+}
+
 bool mg_odbc_copy_reader(mg_odbc *c, const char *select_sql,
                          const mg_odbc_reader_opts *opts, mg_reader *r,
                          mg_error *err)
@@ -1335,6 +2138,9 @@ bool mg_odbc_copy_reader(mg_odbc *c, const char *select_sql,
                                                    : DEFAULT_MAX_BIND;
     if (rows > MAX_ROWS_PER_FETCH)
         rows = MAX_ROWS_PER_FETCH;
+    const tx_def **defs = NULL;
+    long *args = NULL;
+    bool ok = false;
     odbc_reader *rd = calloc(1, sizeof *rd);
     if (rd == NULL) {
         mg_odbc_oom(c, err);
@@ -1342,33 +2148,48 @@ bool mg_odbc_copy_reader(mg_odbc *c, const char *select_sql,
     }
     rd->c = c;
     rd->rows = rows;
+    rd->cd = (iconv_t)-1;
+    if (!parse_transforms(c, opts, &defs, &args, err) ||
+        !open_encoding(rd, opts ? opts->encoding : NULL, err))
+        goto out;
     rd->h = mg_odbc_new_stmt(c, err);
     if (rd->h == SQL_NULL_HSTMT)
-        goto fail;
+        goto out;
     if (!ok_or_nodata(SQLExecDirect(rd->h, (SQLCHAR *)select_sql, SQL_NTS))) {
         mg_odbc_diag(c, SQL_HANDLE_STMT, rd->h, MG_ERR_COPY, err,
                        "copy query failed");
-        goto fail;
+        goto out;
     }
-    if (!plan_columns(rd, max_bind, err))
-        goto fail;
+    if (!plan_columns(rd, max_bind, err) ||
+        !assign_transforms(rd, defs, args, opts ? opts->ntransforms : 0, err))
+        goto out;
     if (rd->bound && (!bind_columns(rd, err) || !set_block(rd, rd->rows, err)))
-        goto fail;
+        goto out;
     r->read = odbc_read;
     r->close = odbc_close;
     r->cancel = odbc_cancel;
     r->format = MG_STREAM_PG_TEXT;
     r->self = rd;
+    int ntx = 0;
+    for (int i = 0; i < rd->ncols; i++)
+        ntx += rd->cols[i].tx != NULL;
     if (rd->bound)
         mg_log(MG_LOG_DEBUG, "odbc", "[%s] copy out (text), block fetch of "
-               "%zu rows: %s", mg_side_name(c->side), rd->rows, select_sql);
+               "%zu rows, %d value transforms, encoding %s: %s",
+               mg_side_name(c->side), rd->rows, ntx,
+               rd->encoding[0] ? rd->encoding : "UTF-8", select_sql);
     else
         mg_log(MG_LOG_DEBUG, "odbc", "[%s] copy out (text), row by row with "
-               "SQLGetData (long or unsized columns): %s",
-               mg_side_name(c->side), select_sql);
-    return true;
-fail:
-    rd->done = true;
-    odbc_reader_free(rd);
-    return false;
+               "SQLGetData (long or unsized columns), %d value transforms, "
+               "encoding %s: %s", mg_side_name(c->side), ntx,
+               rd->encoding[0] ? rd->encoding : "UTF-8", select_sql);
+    ok = true;
+out:
+    free(defs);
+    free(args);
+    if (!ok) {
+        rd->done = true;
+        odbc_reader_free(rd);
+    }
+    return ok;
 }

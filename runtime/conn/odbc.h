@@ -10,9 +10,12 @@
  *
  * Values come back as text (what PostgreSQL would accept as input):
  * binary columns as "\x" plus hex, floating point as the shortest decimal
- * that reads back to the same number, bit columns as "t"/"f" in results and
- * "1"/"0" in COPY data.  The copy reader encodes rows straight into
- * PostgreSQL COPY text format for the copy engine (copy/engine.h).
+ * that reads back to the same number (single precision, SQL_REAL, as the
+ * shortest that reads back to the same float), bit columns as "t"/"f" in
+ * results and "1"/"0" in COPY data.  The copy reader encodes rows straight
+ * into PostgreSQL COPY text format for the copy engine (copy/engine.h),
+ * converting values from a source encoding and running per-column value
+ * transforms in C on the way (mg_odbc_reader_opts).
  */
 #ifndef MG_CONN_ODBC_H
 #define MG_CONN_ODBC_H
@@ -95,6 +98,35 @@ bool mg_odbc_catalog(mg_odbc *c, mg_odbc_catalog_kind kind, const char *schema,
  * -1 if unknown. */
 int mg_odbc_catalog_kind_parse(const char *name);
 
+/* Value transforms of the copy reader, run in C on each value of a column
+ * as the driver gives it (bytes for binary columns, text otherwise; after
+ * the encoding conversion, before COPY escaping).  NULL stays NULL.
+ *   zero_dates_to_null   a date/datetime whose year, month or day is zero
+ *                        ('0000-00-00', '2020-00-10 10:00:00') -> NULL;
+ *                        other values are kept
+ *   empty_to_null        '' -> NULL
+ *   hex_to_bytea         hex digits (optional 0x or \x, any case) -> bytea
+ *   binary_to_uuid       16 raw bytes, 32 hex digits (or SQLite's X'..'),
+ *                        or a uuid with dashes -> lower-case uuid text
+ *   set_to_array         MySQL SET 'a,b' -> {"a","b"}; '' -> {}
+ *   int_to_boolean       integer text: 0 -> f, any other -> t
+ *   bit_to_boolean       a BIT: raw bytes, digits or t/true/f/false -> f
+ *                        when zero, else t
+ *   bit_to_bitstring(N)  a BIT(N): raw big-endian bytes or a string of 0
+ *                        and 1 -> exactly N '0'/'1' characters
+ *   year_to_integer      a YEAR ('2021', '0000', '2021-01-01') -> '2021', '0'
+ *   trim_right           trailing spaces removed
+ * A value a transform cannot convert fails the read with MG_ERR_COPY
+ * (SQLSTATE 22018) naming the row, the column and the value. */
+
+/* The known transform names, sorted, NULL-terminated (static). */
+const char *const *mg_odbc_transform_names(void);
+
+/* Check a transform spec: a known name, with "(N)" when it takes one
+ * (bit_to_bitstring) and only then.  False with *err filled (MG_ERR_USAGE,
+ * naming the spec and listing the known ones). */
+bool mg_odbc_transform_check(const char *spec, mg_error *err);
+
 /* Options of the copy reader (zero fields take the defaults). */
 typedef struct mg_odbc_reader_opts {
     size_t rows_per_fetch; /* rows per SQLFetch block; 0 = 1024 (fewer when
@@ -104,6 +136,16 @@ typedef struct mg_odbc_reader_opts {
                               LOB (SQL_LONGVAR*) and unknown-size columns
                               are read with SQLGetData; 0 = 32768; 1 reads
                               every column with SQLGetData */
+    const char *const *transforms; /* by select column, borrowed for the
+                                      call: a spec ("int_to_boolean",
+                                      "bit_to_bitstring(10)") or NULL/""
+                                      for none; parsed once */
+    size_t ntransforms;
+    const char *encoding; /* the source's character encoding (an iconv
+                             name: "latin1", "GBK", "CP1252" ...); values
+                             of character columns are converted to UTF-8,
+                             binary ones never; NULL, "" or any spelling
+                             of UTF-8: as they come */
 } mg_odbc_reader_opts;
 
 /* Run `select_sql` and fill *r with a reader whose stream is PostgreSQL
@@ -118,14 +160,82 @@ typedef struct mg_odbc_reader_opts {
  * does not enforce declared lengths) fails the read with MG_ERR_COPY: it is
  * never cut.  SQLite columns declared without a length are read with
  * SQLGetData (the driver reports 255 for them).
+ * Values are converted from opts->encoding (one iconv converter per
+ * reader; an invalid byte sequence fails the read with MG_ERR_COPY,
+ * SQLSTATE 22021, naming the row and column), then transformed.
  * The reader borrows c (close the reader first) and uses its own
  * statement; opts may be NULL.  False with *err filled on failure
- * (MG_ERR_USAGE for a statement that returns no rows). */
+ * (MG_ERR_USAGE for a statement that returns no rows, an unknown
+ * transform, a transform for a column the select lacks, an encoding
+ * iconv does not know). */
 bool mg_odbc_copy_reader(mg_odbc *c, const char *select_sql,
                          const mg_odbc_reader_opts *opts, mg_reader *r,
                          mg_error *err);
 
 /* Append s (n bytes) to out escaped for a COPY text field.  False on OOM. */
 bool mg_odbc_copy_escape(mg_buf *out, const char *s, size_t n);
+
+/* ---- ODBC as a target (odbc_write.c) ------------------------------------
+ * Transactions, and a writer that takes PostgreSQL COPY text and inserts it
+ * with parameter arrays. */
+
+/* Autocommit on or off (SQL_ATTR_AUTOCOMMIT; drivers start with it on).
+ * With it off, what c writes is seen by others after mg_odbc_commit.
+ * False with *err filled (MG_ERR_QUERY, the driver's SQLSTATE). */
+bool mg_odbc_set_autocommit(mg_odbc *c, bool on, mg_error *err);
+
+/* End the current transaction (SQLEndTran): commit or roll back.  False
+ * with *err filled on failure. */
+bool mg_odbc_commit(mg_odbc *c, mg_error *err);
+bool mg_odbc_rollback(mg_odbc *c, mg_error *err);
+
+/* How the writer sends a column's COPY text values. */
+typedef enum mg_odbc_param_kind {
+    MG_ODBC_PARAM_TEXT = 0, /* SQL_C_CHAR, UTF-8 text as COPY gives it */
+    MG_ODBC_PARAM_BINARY,   /* bytea text ("\x" + hex) decoded to bytes,
+                               SQL_C_BINARY */
+    MG_ODBC_PARAM_BOOLEAN,  /* "t"/"f" (also true/false, 1/0) as 1/0,
+                               SQL_C_BIT */
+} mg_odbc_param_kind;
+
+/* "text", "binary", "boolean" -> kind; -1 if unknown. */
+int mg_odbc_param_kind_parse(const char *name);
+
+/* Options of the writer (zero fields take the defaults). */
+typedef struct mg_odbc_writer_opts {
+    size_t batch_rows;  /* rows per execute; 0 = 1000 (at most 65536) */
+    size_t batch_bytes; /* bound buffers of a batch; 0 = 4 MiB.  A batch is
+                           sent when either limit is reached; a row larger
+                           than batch_bytes goes alone */
+    const mg_odbc_param_kind *kinds; /* by parameter, borrowed for the
+                                        call; NULL or fewer than the
+                                        parameters: the rest are text */
+    int nkinds;
+    bool row_by_row;    /* one row per execute even when the driver takes
+                           parameter arrays */
+} mg_odbc_writer_opts;
+
+/* Fill *w with a writer of PostgreSQL COPY text (MG_STREAM_PG_TEXT) that
+ * runs insert_sql, a statement with one `?` per column (INSERT ... VALUES,
+ * INSERT ... ON DUPLICATE KEY UPDATE, MERGE ...), once per batch of rows
+ * bound as parameter arrays, column-wise.  Rows may be split across
+ * write() calls; "\N" is NULL and every COPY text escape is undone.
+ * A driver without parameter arrays (SQLGetInfo, or SQL_ATTR_PARAMSET_SIZE
+ * refused) gets one row per execute (logged at debug level).
+ * finish() sends the last batch and gives the number of rows sent; it
+ * does not commit (the caller owns the transaction).  finish() or abort()
+ * releases the writer: exactly one of them must be called.  A row that
+ * fails (a field count other than the parameter count, a value its kind
+ * refuses, or the driver's refusal) fails write() or finish() with
+ * MG_ERR_COPY on the target side, naming the row's number in the stream
+ * (1-based) and the SQLSTATE and driver message.  When a driver rejects a
+ * batch as a whole without saying which row failed, the rows of the batch
+ * are sent again one at a time to find it: those before it are then
+ * applied (roll back the transaction).  The writer borrows c (and uses its
+ * own statement); opts may be NULL.  False with *err filled when the
+ * statement cannot be prepared or takes no parameters. */
+bool mg_odbc_copy_writer(mg_odbc *c, const char *insert_sql,
+                         const mg_odbc_writer_opts *opts, mg_writer *w,
+                         mg_error *err);
 
 #endif

@@ -16,6 +16,28 @@
  * "COPY ... FROM STDIN (FORMAT text)".  Options for that reader:
  *     rows_per_fetch = 1024,        -- rows per SQLFetch block (optional)
  *     max_bind_bytes = 32768,       -- wider columns use SQLGetData (optional)
+ *     transforms = {[2] = "zero_dates_to_null", [5] = "bit_to_bitstring(10)"},
+ *                                   -- C value transforms by select column
+ *                                   -- (holes or false: none; the names are
+ *                                   -- in conn/odbc.h, migrate.odbc.transforms())
+ *     encoding = "latin1",          -- the source's character encoding (an
+ *                                   -- iconv name); character values are
+ *                                   -- converted to UTF-8 (optional)
+ * transforms and encoding are an error for a PostgreSQL source.
+ *
+ * The target may also be an ODBC connection: target_sql is then a
+ * statement with one `?` per column (INSERT ... VALUES (?, ?), INSERT ...
+ * ON DUPLICATE KEY UPDATE, MERGE ...) run with parameter arrays, format
+ * is "text" (the default), and the source a PostgreSQL "COPY ... TO
+ * STDOUT" in text format or an ODBC SELECT.  Options for that writer:
+ *     batch_rows = 1000,            -- rows per execute (optional)
+ *     batch_bytes = 4194304,        -- bound buffers of a batch (optional;
+ *                                   -- also the engine's batch size)
+ *     param_kinds = {"text", "binary", "boolean"},  -- by column: bytea
+ *                                   -- text sent as bytes, t/f as 1/0;
+ *                                   -- missing ones are "text" (optional)
+ * The writer does not commit: with autocommit off (conn:autocommit(false))
+ * the caller commits or rolls back; stats.rows is the rows sent.
  *
  * Lua decides once, before the copy, what runs; the rows then move in C.
  * The progress function sees totals, never rows.
@@ -100,21 +122,98 @@ static size_t field_size(lua_State *L, const char *key)
     return (size_t)n;
 }
 
-/* The source: an ODBC connection (*odbc set) or a PostgreSQL one (*pg). */
-static void field_source(lua_State *L, mg_odbc **odbc, mg_pg_conn **pg)
+/* Option `transforms`: {[column] = spec or false}, holes allowed, into
+ * *specs (a userdata array on the Lua stack, so an error frees it; the
+ * strings live in the options table) and *n (the highest column). */
+static void field_transforms(lua_State *L, const char *const **specs,
+                             size_t *n)
 {
-    lua_getfield(L, 1, "source");
+    *specs = NULL;
+    *n = 0;
+    lua_getfield(L, 1, "transforms");
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        return;
+    }
+    if (!lua_istable(L, -1))
+        luaL_error(L, "copy.run: option 'transforms' must be a table "
+                      "{[column] = \"name\"}");
+    int t = lua_gettop(L);
+    size_t max = 0;
+    for (lua_pushnil(L); lua_next(L, t); lua_pop(L, 1)) {
+        lua_Number k = lua_type(L, -2) == LUA_TNUMBER ? lua_tonumber(L, -2) : 0;
+        if (!(k >= 1 && k <= 65536) || k != (lua_Number)(size_t)k)
+            luaL_error(L, "copy.run: option 'transforms' is indexed by "
+                          "select column (1, 2 ...)");
+        if (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TBOOLEAN)
+            luaL_error(L, "copy.run: transforms[%d] must be a transform "
+                          "name or false", (int)k);
+        if (lua_type(L, -1) == LUA_TBOOLEAN && lua_toboolean(L, -1))
+            luaL_error(L, "copy.run: transforms[%d] must be a transform "
+                          "name or false, not true", (int)k);
+        if ((size_t)k > max)
+            max = (size_t)k;
+    }
+    const char **a = lua_newuserdata(L, (max ? max : 1) * sizeof *a);
+    for (size_t i = 0; i < max; i++) {
+        lua_rawgeti(L, t, (int)i + 1);
+        a[i] = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+        lua_pop(L, 1);
+    }
+    lua_replace(L, t); /* keep the array on the stack until the copy ends */
+    *specs = a;
+    *n = max;
+}
+
+/* Option `key` ("source" or "target"): an ODBC connection (*odbc set) or
+ * a PostgreSQL one (*pg). */
+static void field_endpoint(lua_State *L, const char *key, mg_odbc **odbc,
+                           mg_pg_conn **pg)
+{
+    lua_getfield(L, 1, key);
     bool is_odbc = mg_lua_is_odbc(L, -1);
     lua_pop(L, 1);
     *odbc = NULL;
     *pg = NULL;
     if (is_odbc) {
-        lua_getfield(L, 1, "source");
+        lua_getfield(L, 1, key);
         *odbc = mg_lua_check_odbc(L, -1);
         lua_pop(L, 1); /* the options table keeps the userdata alive */
     } else {
-        *pg = field_conn(L, "source");
+        *pg = field_conn(L, key);
     }
+}
+
+/* Options of the ODBC writer: batch_rows, batch_bytes, and param_kinds
+ * {"text", "binary", "boolean" ...} by column, into *o (the kinds in a
+ * userdata left on the Lua stack until the copy ends). */
+static void field_writer_opts(lua_State *L, mg_odbc_writer_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->batch_rows = field_size(L, "batch_rows");
+    o->batch_bytes = field_size(L, "batch_bytes");
+    lua_getfield(L, 1, "param_kinds");
+    if (lua_isnil(L, -1))
+        return; /* the nil stays as the placeholder */
+    if (!lua_istable(L, -1))
+        luaL_error(L, "copy.run: option 'param_kinds' must be a list of "
+                      "'text', 'binary' or 'boolean'");
+    int t = lua_gettop(L);
+    int n = (int)lua_objlen(L, t);
+    mg_odbc_param_kind *kinds = lua_newuserdata(L, (size_t)(n ? n : 1) *
+                                                       sizeof *kinds);
+    for (int i = 0; i < n; i++) {
+        lua_rawgeti(L, t, i + 1);
+        int k = mg_odbc_param_kind_parse(lua_tostring(L, -1));
+        if (k < 0)
+            luaL_error(L, "copy.run: param_kinds[%d] must be 'text', "
+                          "'binary' or 'boolean'", i + 1);
+        kinds[i] = (mg_odbc_param_kind)k;
+        lua_pop(L, 1);
+    }
+    lua_replace(L, t);
+    o->kinds = kinds;
+    o->nkinds = n;
 }
 
 static int l_run(lua_State *L)
@@ -122,13 +221,20 @@ static int l_run(lua_State *L)
     luaL_checktype(L, 1, LUA_TTABLE);
     mg_odbc *odbc_src;
     mg_pg_conn *src;
-    field_source(L, &odbc_src, &src);
-    mg_pg_conn *dst = field_conn(L, "target");
+    field_endpoint(L, "source", &odbc_src, &src);
+    mg_odbc *odbc_dst;
+    mg_pg_conn *dst;
+    field_endpoint(L, "target", &odbc_dst, &dst);
+    /* A reader and a writer never share a connection (core/stream.h). */
+    if ((odbc_src && odbc_src == odbc_dst) || (src && src == dst))
+        return luaL_error(L, "copy.run: source and target must be different "
+                             "connections");
     const char *src_sql = field_string(L, "source_sql");
     const char *dst_sql = field_string(L, "target_sql");
 
     lua_getfield(L, 1, "format");
-    const char *fmt = luaL_optstring(L, -1, odbc_src ? "text" : "binary");
+    const char *fmt = luaL_optstring(L, -1, odbc_src || odbc_dst ? "text"
+                                                                  : "binary");
     mg_stream_format format;
     if (strcmp(fmt, "binary") == 0)
         format = MG_STREAM_PG_BINARY;
@@ -139,11 +245,26 @@ static int l_run(lua_State *L)
     lua_pop(L, 1);
     if (odbc_src && format != MG_STREAM_PG_TEXT)
         return luaL_error(L, "copy.run: an ODBC source gives format 'text', not '%s'", fmt);
+    if (odbc_dst && format != MG_STREAM_PG_TEXT)
+        return luaL_error(L, "copy.run: an ODBC target takes format 'text', not '%s'", fmt);
+    mg_odbc_writer_opts wopts;
+    field_writer_opts(L, &wopts);
+    if (!odbc_dst && (wopts.batch_rows > 0 || wopts.nkinds > 0))
+        return luaL_error(L, "copy.run: options 'batch_rows' and "
+                             "'param_kinds' are for an ODBC target");
 
     mg_odbc_reader_opts ropts;
     memset(&ropts, 0, sizeof ropts);
     ropts.rows_per_fetch = field_size(L, "rows_per_fetch");
     ropts.max_bind_bytes = field_size(L, "max_bind_bytes");
+    field_transforms(L, &ropts.transforms, &ropts.ntransforms);
+    lua_getfield(L, 1, "encoding");
+    ropts.encoding = luaL_optstring(L, -1, NULL);
+    lua_pop(L, 1); /* the options table keeps the string alive */
+    if (!odbc_src && (ropts.ntransforms > 0 || ropts.encoding))
+        return luaL_error(L, "copy.run: options 'transforms' and 'encoding' "
+                             "are for an ODBC source (a PostgreSQL source "
+                             "gives its rows as they are)");
 
     mg_copy_opts opts;
     memset(&opts, 0, sizeof opts);
@@ -173,7 +294,8 @@ static int l_run(lua_State *L)
     if (odbc_src ? !mg_odbc_copy_reader(odbc_src, src_sql, &ropts, &r, &err)
                  : !mg_pg_copy_reader(src, src_sql, format, &r, &err))
         goto out;
-    if (!mg_pg_copy_writer(dst, dst_sql, format, &w, &err)) {
+    if (odbc_dst ? !mg_odbc_copy_writer(odbc_dst, dst_sql, &wopts, &w, &err)
+                 : !mg_pg_copy_writer(dst, dst_sql, format, &w, &err)) {
         r.close(&r);
         goto out;
     }

@@ -5,12 +5,16 @@
  *   local c = odbc.connect("odbc:Driver=SQLite3;Database=shop.db", "source")
  *   local rows, columns = c:query("SELECT name FROM t WHERE id = ?", 42)
  *   c:exec("DELETE FROM tmp"); c:catalog("columns", nil, "items")
+ *   c:autocommit(false); ...; c:commit()   -- or c:rollback()
  *   print(c:dbms(), c:display()); c:close()
+ *   odbc.transforms()                 -- {"binary_to_uuid", ...}: the C
+ *                                     -- value transforms copy.run takes
+ *   odbc.transform_check("bit_to_bitstring(10)")  -- true, or false, msg
  *
  * The methods mirror migrate.pg's where the meaning is the same; values
  * come back typed like theirs (integers, floats and bit columns as Lua
  * numbers and booleans).  Bulk data goes through migrate.copy.run with an
- * ODBC connection as the source.  Errors are raised as error objects
+ * ODBC connection as the source or as the target.  Errors are raised as error objects
  * naming the side, the SQLSTATE and the driver's message, never the
  * password.
  */
@@ -104,6 +108,36 @@ static int l_exec(lua_State *L)
     return 1;
 }
 
+/* c:autocommit(on) -> true.  Off: what c writes is seen by others after
+ * c:commit(); c:rollback() drops it. */
+static int l_autocommit(lua_State *L)
+{
+    mg_odbc *c = mg_lua_check_odbc(L, 1);
+    luaL_checktype(L, 2, LUA_TBOOLEAN);
+    mg_error err;
+    mg_error_clear(&err);
+    if (!mg_odbc_set_autocommit(c, lua_toboolean(L, 2), &err))
+        return mg_lua_raise(L, &err);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* c:commit() -> true; c:rollback() -> true */
+static int end_tran(lua_State *L, bool commit)
+{
+    mg_odbc *c = mg_lua_check_odbc(L, 1);
+    mg_error err;
+    mg_error_clear(&err);
+    if (!(commit ? mg_odbc_commit(c, &err) : mg_odbc_rollback(c, &err)))
+        return mg_lua_raise(L, &err);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+static int l_commit(lua_State *L) { return end_tran(L, true); }
+
+static int l_rollback(lua_State *L) { return end_tran(L, false); }
+
 /* c:catalog(kind [, schema [, table]]) -> rows, columns
  * kind: tables, columns, primary_keys, foreign_keys, indexes (odbc.h). */
 static int l_catalog(lua_State *L)
@@ -162,11 +196,40 @@ static int l_tostring(lua_State *L)
     return 1;
 }
 
+/* odbc.transforms() -> the sorted names of the C value transforms. */
+static int l_transforms(lua_State *L)
+{
+    const char *const *names = mg_odbc_transform_names();
+    lua_newtable(L);
+    for (int i = 0; names[i]; i++) {
+        lua_pushstring(L, names[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+    return 1;
+}
+
+/* odbc.transform_check(spec) -> true, or false and the reason. */
+static int l_transform_check(lua_State *L)
+{
+    mg_error err;
+    mg_error_clear(&err);
+    if (mg_odbc_transform_check(luaL_checkstring(L, 1), &err)) {
+        lua_pushboolean(L, 1);
+        return 1;
+    }
+    lua_pushboolean(L, 0);
+    lua_pushstring(L, err.msg);
+    return 2;
+}
+
 int luaopen_migrate_odbc(lua_State *L)
 {
     static const luaL_Reg methods[] = {
         {"query", l_query},
         {"exec", l_exec},
+        {"autocommit", l_autocommit},
+        {"commit", l_commit},
+        {"rollback", l_rollback},
         {"catalog", l_catalog},
         {"display", l_display},
         {"side", l_side},
@@ -177,6 +240,8 @@ int luaopen_migrate_odbc(lua_State *L)
     };
     static const luaL_Reg funcs[] = {
         {"connect", l_connect},
+        {"transforms", l_transforms},
+        {"transform_check", l_transform_check},
         {NULL, NULL},
     };
     if (luaL_newmetatable(L, ODBC_CONN_MT)) {

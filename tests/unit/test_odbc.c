@@ -13,6 +13,16 @@
  * whole, a value longer than its declared size failing rather than being
  * cut, and a copy into a PostgreSQL table (the throwaway cluster) read
  * back value by value.
+ *
+ * Value transforms and source encodings of the reader: every transform on
+ * SQLite values (good ones, NULL, and the exact error for one it cannot
+ * convert), block fetch and SQLGetData alike; latin1, GBK and CP1252 bytes
+ * stored in SQLite converted to UTF-8, and a bad byte failing with the row
+ * and column.  Then MariaDB (the CTest fixture, DSN migrate_mariadb from
+ * ODBCINI): a temporary table of every MySQL type read back byte for byte
+ * as COPY text, the MySQL transforms on the driver's own values, 1 MB
+ * LONGTEXT/LONGBLOB values in pieces, and the transformed rows copied into
+ * PostgreSQL.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -594,6 +604,378 @@ static void test_reader(mg_odbc *c)
     mg_buf_free(&b);
 }
 
+/* ---- value transforms (SQLite) ----------------------------------------- */
+
+static const char *const tx_schema[] = {
+    "CREATE TABLE zd (id INTEGER PRIMARY KEY, v DATE)",
+    "INSERT INTO zd (v) VALUES ('0000-00-00'), ('2020-00-10'), ('2020-05-00'),"
+    " ('2021-03-04'), (NULL), ('0000-00-00 00:00:00'), ('2020-01-02 03:04:05'),"
+    " ('10:00:00'), ('')",
+    "CREATE TABLE txt (id INTEGER PRIMARY KEY, v VARCHAR(80))",
+    "CREATE TABLE bin (id INTEGER PRIMARY KEY, v BLOB(16))",
+    "CREATE TABLE bits (id INTEGER PRIMARY KEY, v BIT)",
+    "INSERT INTO bits (v) VALUES (1), (0), (NULL), ('true'), ('F'), ('10'), ('00')",
+    "CREATE TABLE ints (id INTEGER PRIMARY KEY, v INTEGER)",
+    "INSERT INTO ints (v) VALUES (0), (1), (-5), (NULL), (100), ('-0')",
+    "CREATE TABLE years (id INTEGER PRIMARY KEY, v YEAR)",
+    "INSERT INTO years (v) VALUES ('2021'), ('0000'), ('2021-01-01'), (NULL),"
+    " (1999), ('0999')",
+    "CREATE TABLE chars (id INTEGER PRIMARY KEY, v CHAR(8))",
+    "INSERT INTO chars (v) VALUES ('ab   '), ('   '), ('a b'), (NULL),"
+    " ('x' || char(9) || ' ')",
+    "CREATE TABLE enc (id INTEGER PRIMARY KEY, l VARCHAR(20), g VARCHAR(20),"
+    " w VARCHAR(20), b BLOB(4), long TEXT)",
+    "INSERT INTO enc VALUES (1, CAST(x'636166e9' AS TEXT),"
+    " CAST(x'c4e3bac3' AS TEXT), CAST(x'80' AS TEXT), x'e9ff', NULL)",
+    "INSERT INTO enc VALUES (2, 'plain', 'ascii', 'x', NULL,"
+    " CAST(replace(hex(zeroblob(10000)), '00', x'e9') AS TEXT))",
+    "INSERT INTO enc VALUES (3, CAST(x'ff' AS TEXT), CAST(x'c4e3ff41' AS TEXT),"
+    " CAST(x'81' AS TEXT), NULL, NULL)",
+    "INSERT INTO enc VALUES (4, NULL, CAST(x'41c4' AS TEXT), NULL, NULL, NULL)",
+};
+
+/* Replace the rows of table txt (or bin) with the given values (SQL
+ * literals). */
+static void fill(mg_odbc *c, const char *table, const char *values)
+{
+    mg_error err;
+    char sql[1024];
+    snprintf(sql, sizeof sql, "DELETE FROM %s", table);
+    bool ok = mg_odbc_exec(c, sql, &err);
+    snprintf(sql, sizeof sql, "INSERT INTO %s (v) VALUES %s", table, values);
+    ok = ok && mg_odbc_exec(c, sql, &err);
+    if (!ok)
+        printf("# fill %s failed: %s\n", table, err.msg);
+}
+
+/* Read `SELECT v FROM table ORDER BY id` with spec on column 1, block
+ * fetch and row by row (SQLGetData): both must give `want`. */
+static void tx_case(mg_odbc *c, const char *table, const char *spec,
+                    const char *want, const char *label)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT v FROM %s ORDER BY id", table);
+    const char *specs[] = {spec};
+    mg_odbc_reader_opts block = {.transforms = specs, .ntransforms = 1};
+    mg_odbc_reader_opts rowwise = {.max_bind_bytes = 1, .transforms = specs,
+                                   .ntransforms = 1};
+    mg_buf out = MG_BUF_INIT;
+    mg_error err;
+    mg_error_clear(&err);
+    long long n = copy_sql(c, sql, &block, &out, &err);
+    if (n < 0)
+        printf("# %s: %s\n", label, err.msg);
+    CHECK_STR(n < 0 ? "(failed)" : out.data ? out.data : "", want,
+              "%s: %s (block fetch)", spec, label);
+    n = copy_sql(c, sql, &rowwise, &out, &err);
+    if (n < 0)
+        printf("# %s: %s\n", label, err.msg);
+    CHECK_STR(n < 0 ? "(failed)" : out.data ? out.data : "", want,
+              "%s: %s (SQLGetData)", spec, label);
+    mg_buf_free(&out);
+}
+
+/* The same read must fail with MG_ERR_COPY and exactly `want` as message
+ * (block fetch and SQLGetData alike). */
+static void tx_fails(mg_odbc *c, const char *table, const char *spec,
+                     const char *want, const char *label)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT v FROM %s ORDER BY id", table);
+    const char *specs[] = {spec};
+    for (int mode = 0; mode < 2; mode++) {
+        mg_odbc_reader_opts o = {.max_bind_bytes = mode ? 1 : 0,
+                                 .transforms = specs, .ntransforms = 1};
+        mg_buf out = MG_BUF_INIT;
+        mg_error err;
+        mg_error_clear(&err);
+        long long n = copy_sql(c, sql, &o, &out, &err);
+        CHECK(n < 0 && err.code == MG_ERR_COPY && err.side == MG_SIDE_SOURCE &&
+                  strcmp(err.sqlstate, "22018") == 0,
+              "%s: %s fails (MG_ERR_COPY, source, 22018; %s)", spec, label,
+              mode ? "SQLGetData" : "block fetch");
+        CHECK_STR(err.msg, want, "%s: %s: the message", spec, label);
+        mg_buf_free(&out);
+    }
+}
+
+/* One transform case: `SELECT v FROM table` (refilled with `values`
+ * unless NULL) read with `spec` gives `want`, or fails with `want` as the
+ * message. */
+typedef struct tx_case_def {
+    const char *table, *values, *spec;
+    bool fails;
+    const char *want, *label;
+} tx_case_def;
+
+static const tx_case_def tx_cases[] = {
+    {"zd", NULL, "zero_dates_to_null", false,
+     "\\N\n\\N\n\\N\n2021-03-04\n\\N\n\\N\n2020-01-02 03:04:05\n10:00:00\n\n",
+     "zero year, month or day"},
+    {"txt", "(''), ('x'), (NULL), (' ')", "empty_to_null", false,
+     "\\N\nx\n\\N\n \n", "'' only"},
+    {"chars", NULL, "trim_right", false, "ab\n\na b\n\\N\nx\\t\n",
+     "trailing spaces only"},
+    {"txt", "('0x00FF'), ('\\xAbCd'), ('deadBEEF'), (''), (NULL), ('0X5c')",
+     "hex_to_bytea", false,
+     "\\\\x00ff\n\\\\xabcd\n\\\\xdeadbeef\n\\\\x\n\\N\n\\\\x5c\n",
+     "0x, \\x, any case"},
+    {"txt", "('00112233445566778899AABBCCDDEEFF'),"
+            " ('123E4567-E89B-12D3-A456-426614174000'), (NULL),"
+            " ('{123e4567-e89b-12d3-a456-426614174000}')",
+     "binary_to_uuid", false,
+     "00112233-4455-6677-8899-aabbccddeeff\n"
+     "123e4567-e89b-12d3-a456-426614174000\n\\N\n"
+     "123e4567-e89b-12d3-a456-426614174000\n", "uuid text"},
+    {"bin", "(x'00112233445566778899aabbccddeeff'), (NULL)", "binary_to_uuid",
+     false, "00112233-4455-6677-8899-aabbccddeeff\n\\N\n", "16 raw bytes"},
+    {"txt", "('a,b,c'), (''), ('x'), ('q\"uote,back\\slash'), (NULL),"
+            " ('a b,,c')",
+     "set_to_array", false,
+     "{\"a\",\"b\",\"c\"}\n{}\n{\"x\"}\n"
+     "{\"q\\\\\"uote\",\"back\\\\\\\\slash\"}\n\\N\n{\"a b\",\"\",\"c\"}\n",
+     "quoted and escaped elements"},
+    {"ints", NULL, "int_to_boolean", false, "f\nt\nt\n\\N\nt\nf\n",
+     "0 -> f, other -> t"},
+    {"bits", NULL, "bit_to_boolean", false, "t\nf\n\\N\nt\nf\nt\nf\n",
+     "digits and words"},
+    {"bin", "(x'00'), (x'0001'), (NULL), (x'80')", "bit_to_boolean", false,
+     "f\nt\n\\N\nt\n", "raw bytes"},
+    {"bin", "(x'02ab'), (x'00'), (NULL), (x''), (x'000003ff')",
+     "bit_to_bitstring(10)", false,
+     "1010101011\n0000000000\n\\N\n0000000000\n1111111111\n",
+     "big-endian bytes"},
+    {"txt", "('101'), ('0001010101011'), (NULL), ('1111111111')",
+     "bit_to_bitstring( 10 )", false,
+     "0000000101\n1010101011\n\\N\n1111111111\n", "text of 0 and 1"},
+    {"years", NULL, "year_to_integer", false,
+     "2021\n0\n2021\n\\N\n1999\n999\n", "text, 0000 and a date"},
+
+    {"txt", "('00'), ('abc')", "hex_to_bytea", true,
+     "row 2, column \"v\" (1): hex_to_bytea cannot convert 'abc': an odd "
+     "number of hex digits", "odd length"},
+    {"txt", "('zz')", "hex_to_bytea", true,
+     "row 1, column \"v\" (1): hex_to_bytea cannot convert 'zz': not hex "
+     "digits", "not hex"},
+    {"txt", "('0011223344556677889900112233445566778899aabbccddeeff"
+            "0011223344')",
+     "binary_to_uuid", true,
+     "row 1, column \"v\" (1): binary_to_uuid cannot convert "
+     "'0011223344556677889900112233445566778899'... (62 bytes): not 16 "
+     "bytes, 32 hex digits or a uuid", "a long value, cut"},
+    {"bin", "(x'0011'), (x'00ff')", "binary_to_uuid", true,
+     "row 1, column \"v\" (1): binary_to_uuid cannot convert \\x0011: not "
+     "16 bytes, 32 hex digits or a uuid", "2 bytes"},
+    {"txt", "('1'), ('yes')", "int_to_boolean", true,
+     "row 2, column \"v\" (1): int_to_boolean cannot convert 'yes': not an "
+     "integer", "a word"},
+    {"txt", "('maybe')", "bit_to_boolean", true,
+     "row 1, column \"v\" (1): bit_to_boolean cannot convert 'maybe': not a "
+     "bit value", "a word"},
+    {"bin", "(x'0400')", "bit_to_bitstring(10)", true,
+     "row 1, column \"v\" (1): bit_to_bitstring(10) cannot convert "
+     "\\x0400: more bits set than the column has", "bit 10 set"},
+    {"txt", "('12')", "bit_to_bitstring(10)", true,
+     "row 1, column \"v\" (1): bit_to_bitstring(10) cannot convert '12': "
+     "not raw bytes or a string of 0 and 1", "a digit 2"},
+    {"txt", "('20211')", "year_to_integer", true,
+     "row 1, column \"v\" (1): year_to_integer cannot convert '20211': not "
+     "a year", "five digits"},
+    {"txt", "('2021'), ('é' || char(9) || '\\''')", "year_to_integer", true,
+     "row 2, column \"v\" (1): year_to_integer cannot convert "
+     "'é\\x09\\x5c\\x27': not a year", "UTF-8 kept, controls shown"},
+};
+
+static void test_transforms(mg_odbc *c)
+{
+    mg_error err;
+    mg_error_clear(&err);
+    bool made = true;
+    for (size_t i = 0; i < sizeof tx_schema / sizeof tx_schema[0]; i++)
+        if (!mg_odbc_exec(c, tx_schema[i], &err)) {
+            printf("# %s: %s\n", tx_schema[i], err.msg);
+            made = false;
+        }
+    CHECK(made, "transform tables made in SQLite");
+
+    /* Every transform, NULL included, block fetch and SQLGetData; then
+     * values they cannot convert: row, column, spec, value, reason. */
+    for (size_t i = 0; i < sizeof tx_cases / sizeof tx_cases[0]; i++) {
+        const tx_case_def *k = &tx_cases[i];
+        if (k->values)
+            fill(c, k->table, k->values);
+        if (k->fails)
+            tx_fails(c, k->table, k->spec, k->want, k->label);
+        else
+            tx_case(c, k->table, k->spec, k->want, k->label);
+    }
+
+    /* Specs: checked, parsed once, named in errors. */
+    const char *const *names = mg_odbc_transform_names();
+    char list[400] = "";
+    for (size_t i = 0; names[i]; i++)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+                 i ? "," : "", names[i]);
+    CHECK_STR(list, "binary_to_uuid,bit_to_bitstring,bit_to_boolean,"
+                    "empty_to_null,hex_to_bytea,int_to_boolean,set_to_array,"
+                    "trim_right,year_to_integer,zero_dates_to_null",
+              "mg_odbc_transform_names: every transform, sorted");
+    CHECK(mg_odbc_transform_check("bit_to_bitstring(64)", &err) &&
+              mg_odbc_transform_check(" trim_right ", &err),
+          "transform_check: good specs");
+    CHECK(!mg_odbc_transform_check("zero_date_to_null", &err) &&
+              err.code == MG_ERR_USAGE,
+          "transform_check: an unknown name is MG_ERR_USAGE");
+    CHECK_STR(err.msg, "unknown value transform 'zero_date_to_null' (known: "
+                       "binary_to_uuid, bit_to_bitstring(N), bit_to_boolean, "
+                       "empty_to_null, hex_to_bytea, int_to_boolean, "
+                       "set_to_array, trim_right, year_to_integer, "
+                       "zero_dates_to_null)",
+              "transform_check: the message lists the known ones");
+    CHECK(!mg_odbc_transform_check("bit_to_bitstring", &err) &&
+              strstr(err.msg, "needs a length from 1 to") != NULL,
+          "transform_check: bit_to_bitstring needs N: %s", err.msg);
+    CHECK(!mg_odbc_transform_check("bit_to_bitstring(0)", &err) &&
+              !mg_odbc_transform_check("bit_to_bitstring(x)", &err) &&
+              !mg_odbc_transform_check("bit_to_bitstring(3", &err),
+          "transform_check: N 0, not a number, no ')': refused");
+    CHECK(!mg_odbc_transform_check("trim_right(2)", &err) &&
+              strstr(err.msg, "trim_right takes no argument") != NULL,
+          "transform_check: an argument where none is taken: %s", err.msg);
+    CHECK(!mg_odbc_transform_check("trim_right x", &err) &&
+              strstr(err.msg, "expected a name or name(N)") != NULL,
+          "transform_check: trailing text: %s", err.msg);
+
+    mg_reader r;
+    const char *bad[] = {NULL, "no_such_thing"};
+    mg_odbc_reader_opts o = {.transforms = bad, .ntransforms = 2};
+    CHECK(!mg_odbc_copy_reader(c, "SELECT id, v FROM txt", &o, &r, &err) &&
+              err.code == MG_ERR_USAGE &&
+              strstr(err.msg, "column 2: unknown value transform "
+                              "'no_such_thing' (known: binary_to_uuid, ") ==
+                  err.msg,
+          "reader: an unknown transform fails, naming the column: %s",
+          err.msg);
+    const char *far[] = {NULL, NULL, "trim_right"};
+    o.transforms = far;
+    o.ntransforms = 3;
+    CHECK(!mg_odbc_copy_reader(c, "SELECT id, v FROM txt", &o, &r, &err) &&
+              err.code == MG_ERR_USAGE,
+          "reader: a transform past the last column fails");
+    CHECK_STR(err.msg, "a value transform (trim_right) for column 3, but the "
+                       "select has 2 columns", "  and says so");
+    const char *holes[] = {NULL, "", NULL};
+    o.transforms = holes;
+    mg_buf out = MG_BUF_INIT;
+    long long n = copy_sql(c, "SELECT id, v FROM zd WHERE id < 3 ORDER BY id",
+                           &o, &out, &err);
+    CHECK(n == 2 && strcmp(out.data, "1\t0000-00-00\n2\t2020-00-10\n") == 0,
+          "reader: NULL and \"\" specs are no transform");
+    const char *zd[] = {"zero_dates_to_null"};
+    mg_odbc_reader_opts one = {.transforms = zd, .ntransforms = 1};
+    const char *mode = reader_mode(c, "SELECT v FROM zd", &one);
+    CHECK(strstr(mode, "1 value transforms") != NULL,
+          "the debug line counts the transforms: %s", mode);
+    mg_buf_free(&out);
+}
+
+/* ---- source encodings (SQLite holding latin1, GBK, CP1252 bytes) ------- */
+
+static void enc_case(mg_odbc *c, const char *sql, const char *encoding,
+                     const char *want, const char *label)
+{
+    for (int mode = 0; mode < 2; mode++) {
+        mg_odbc_reader_opts o = {.max_bind_bytes = mode ? 1 : 0,
+                                 .encoding = encoding};
+        mg_buf out = MG_BUF_INIT;
+        mg_error err;
+        mg_error_clear(&err);
+        long long n = copy_sql(c, sql, &o, &out, &err);
+        if (n < 0)
+            printf("# %s\n", err.msg);
+        CHECK_STR(n < 0 ? "(failed)" : out.data, want, "encoding %s: %s (%s)",
+                  encoding ? encoding : "NULL", label,
+                  mode ? "SQLGetData" : "block fetch");
+        mg_buf_free(&out);
+    }
+}
+
+static void enc_fails(mg_odbc *c, const char *sql, const char *encoding,
+                      const char *want, const char *label)
+{
+    mg_buf out = MG_BUF_INIT;
+    mg_error err;
+    mg_error_clear(&err);
+    mg_odbc_reader_opts o = {.encoding = encoding};
+    long long n = copy_sql(c, sql, &o, &out, &err);
+    CHECK(n < 0 && err.code == MG_ERR_COPY &&
+              strcmp(err.sqlstate, "22021") == 0,
+          "encoding %s: %s fails (MG_ERR_COPY, 22021)", encoding, label);
+    CHECK_STR(err.msg, want, "encoding %s: %s: the message", encoding, label);
+    mg_buf_free(&out);
+}
+
+static void test_encodings(mg_odbc *c)
+{
+    const char *row1 = "SELECT l, g, w, b FROM enc WHERE id = 1";
+    enc_case(c, "SELECT l, b FROM enc WHERE id <= 2 ORDER BY id", "latin1",
+             "café\t\\\\xe9ff\nplain\t\\N\n",
+             "latin1 text to UTF-8, bytea never converted");
+    enc_case(c, "SELECT l FROM enc WHERE id = 1", "ISO-8859-1", "café\n",
+             "another spelling");
+    enc_case(c, "SELECT g FROM enc WHERE id <= 2 ORDER BY id", "GBK",
+             "你好\nascii\n", "GBK to UTF-8");
+    enc_case(c, "SELECT w FROM enc WHERE id = 1", "CP1252", "€\n",
+             "CP1252 0x80 is the euro sign");
+    enc_case(c, row1, "UTF-8", "caf\xe9\t\xc4\xe3\xba\xc3\t\x80\t\\\\xe9ff\n",
+             "UTF-8: bytes as they come");
+    enc_case(c, row1, "utf8mb4", "caf\xe9\t\xc4\xe3\xba\xc3\t\x80\t\\\\xe9ff\n",
+             "MySQL's name for UTF-8: none");
+    enc_case(c, row1, "", "caf\xe9\t\xc4\xe3\xba\xc3\t\x80\t\\\\xe9ff\n",
+             "\"\": none");
+    /* 10000 latin1 bytes, read in pieces by SQLGetData, converted whole. */
+    mg_buf want = MG_BUF_INIT;
+    for (int i = 0; i < 10000; i++)
+        mg_buf_append_str(&want, "é");
+    mg_buf_append_str(&want, "\n");
+    enc_case(c, "SELECT long FROM enc WHERE id = 2", "latin1", want.data,
+             "a 10000-byte TEXT value");
+    mg_buf_free(&want);
+
+    /* With a transform: converted first, then transformed. */
+    const char *specs[] = {"trim_right", "set_to_array"};
+    mg_odbc_reader_opts o = {.transforms = specs, .ntransforms = 2,
+                             .encoding = "latin1"};
+    mg_buf out = MG_BUF_INIT;
+    mg_error err;
+    mg_error_clear(&err);
+    long long n = copy_sql(c, "SELECT l || '  ', l FROM enc WHERE id = 1", &o,
+                           &out, &err);
+    CHECK_STR(n == 1 ? out.data : err.msg, "café\t{\"café\"}\n",
+              "latin1 and transforms: converted, then transformed");
+    mg_buf_free(&out);
+
+    enc_fails(c, "SELECT id, g FROM enc WHERE id >= 3 ORDER BY id", "GBK",
+              "row 1, column \"g\" (2): the value is not valid GBK (an "
+              "invalid byte sequence at byte 3): '\\xc4\\xe3\\xffA'",
+              "an invalid byte");
+    enc_fails(c, "SELECT g FROM enc WHERE id = 4", "GBK",
+              "row 1, column \"g\" (1): the value is not valid GBK (an "
+              "incomplete character at byte 2): 'A\\xc4'",
+              "a cut character");
+    enc_fails(c, "SELECT w FROM enc ORDER BY id", "CP1252",
+              "row 3, column \"w\" (1): the value is not valid CP1252 (an "
+              "invalid byte sequence at byte 1): '\\x81'",
+              "a byte CP1252 leaves undefined");
+
+    mg_reader r;
+    o = (mg_odbc_reader_opts){.encoding = "KLINGON-8"};
+    CHECK(!mg_odbc_copy_reader(c, "SELECT l FROM enc", &o, &r, &err) &&
+              err.code == MG_ERR_USAGE &&
+              strstr(err.msg, "unknown source encoding 'KLINGON-8'") != NULL,
+          "an unknown encoding fails the reader: %s", err.msg);
+}
+
 /* ---- ODBC -> PostgreSQL ---------------------------------------------- */
 
 static const char *pg_scalar(mg_pg_conn *pg, const char *sql)
@@ -671,6 +1053,264 @@ static void test_to_pg(mg_odbc *c)
     mg_pg_close(pg);
 }
 
+/* ---- MariaDB: every MySQL type through the reader ---------------------- */
+
+#define MT_COLS 34
+#define MT_JSON 32 /* the index of js (a LOB: its select reads row by row) */
+
+static const char *const mt_schema[] = {
+    "SET SESSION sql_mode = ''",
+    "DROP TEMPORARY TABLE IF EXISTS mt",
+    "CREATE TEMPORARY TABLE mt (id INT PRIMARY KEY,"
+    " ti TINYINT, tb TINYINT(1), uti TINYINT UNSIGNED, si SMALLINT,"
+    " usi SMALLINT UNSIGNED, mi MEDIUMINT, umi MEDIUMINT UNSIGNED, i INT,"
+    " ui INT UNSIGNED, bi BIGINT, ubi BIGINT UNSIGNED, dec65 DECIMAL(65,30),"
+    " dec12 DECIMAL(12,2), f FLOAT, dbl DOUBLE, b1 BIT(1), b10 BIT(10),"
+    " b64 BIT(64), d DATE, dt DATETIME, dt6 DATETIME(6), ts TIMESTAMP NULL,"
+    " tm TIME, tm3 TIME(3), y YEAR, ch CHAR(10), vc VARCHAR(100),"
+    " bin16 BINARY(16), vb VARBINARY(100), en ENUM('a','b','c d'),"
+    " st SET('x','y','z'), js JSON, lat VARCHAR(20) CHARACTER SET latin1)"
+    " CHARACTER SET utf8mb4",
+    "INSERT INTO mt VALUES (1, -128, 1, 255, -32768, 65535, -8388608,"
+    " 16777215, -2147483648, 4294967295, -9223372036854775808,"
+    " 18446744073709551615,"
+    " '-12345678901234567890123456789012345.123456789012345678901234567890',"
+    " 1234567890.12, 3.14159, 0.1, b'1', b'1010101011', b'"
+    "1111111111111111111111111111111111111111111111111111111111111111',"
+    " '0000-00-00', '0000-00-00 00:00:00', '2020-01-02 03:04:05.123456',"
+    " '2021-06-01 12:00:00', '838:59:59', '-12:00:00.500', 2021, 'ab',"
+    " 'h\xc3\xa9llo \xf0\x9f\x99\x82\\t\\\\',"
+    " UNHEX('00112233445566778899aabbccddeeff'), UNHEX('00006100'), 'c d',"
+    " 'x,z', '{\"a\": [1, 2.5, \"\xc3\xbc\"]}', 'caf\xc3\xa9')",
+    "INSERT INTO mt (id, ti, tb, bi, f, dbl, b1, b10, d, dt, dt6, y, ch, vb,"
+    " en, st, js, lat) VALUES (2, 127, 0, 9223372036854775807, 1e38,"
+    " 1.7976931348623157e308, b'0', b'0', '2020-00-10',"
+    " '0000-00-00 00:00:00', '2020-05-00 10:00:00.5', 0, '', '', 'a', '',"
+    " '[]', 'x')",
+    "INSERT INTO mt (id) VALUES (3)",
+    "DROP TEMPORARY TABLE IF EXISTS lob",
+    "CREATE TEMPORARY TABLE lob (id INT PRIMARY KEY, lt LONGTEXT, lb LONGBLOB,"
+    " tt TINYTEXT) CHARACTER SET utf8mb4",
+    "INSERT INTO lob VALUES (1, REPEAT('ab\xf0\x9f\x99\x82', 174763),"
+    " REPEAT(UNHEX('00FF105C'), 262144), 'tiny'), (2, '', '', NULL)",
+};
+
+/* The COPY text of each row of mt, column by column. */
+static const char *const mt_want[3][MT_COLS] = {
+    {"1", "-128", "1", "255", "-32768", "65535", "-8388608", "16777215",
+     "-2147483648", "4294967295", "-9223372036854775808",
+     "18446744073709551615",
+     "-12345678901234567890123456789012345.123456789012345678901234567890",
+     "1234567890.12", "3.14159", "0.1", "1", "\\\\x02ab",
+     "\\\\xffffffffffffffff", "0000-00-00", "0000-00-00 00:00:00",
+     "2020-01-02 03:04:05.123456", "2021-06-01 12:00:00", "838:59:59",
+     "-12:00:00.500", "2021", "ab", "héllo 🙂\\t\\\\",
+     "\\\\x00112233445566778899aabbccddeeff", "\\\\x00006100", "c d", "x,z",
+     "{\"a\": [1, 2.5, \"ü\"]}", "café"},
+    {"2", "127", "0", "\\N", "\\N", "\\N", "\\N", "\\N", "\\N", "\\N",
+     "9223372036854775807", "\\N", "\\N", "\\N", "1e+38",
+     "1.7976931348623157e+308", "0", "\\\\x0000", "\\N", "2020-00-10",
+     "0000-00-00 00:00:00", "2020-05-00 10:00:00.500000", "\\N", "\\N", "\\N",
+     "0000", "", "\\N", "\\N", "\\\\x", "a", "", "[]", "x"},
+    {"3", "\\N", "\\N", "\\N", "\\N", "\\N", "\\N", "\\N", "\\N", "\\N", "\\N",
+     "\\N", "\\N", "\\N", "\\N", "\\N", "\\N", "\\N", "\\N", "\\N", "\\N",
+     "\\N", "\\N", "\\N", "\\N", "\\N", "\\N", "\\N", "\\N", "\\N", "\\N",
+     "\\N", "\\N", "\\N"},
+};
+
+/* The expected stream of mt's rows, every column or all but json. */
+static void mt_expect(mg_buf *out, bool with_json)
+{
+    mg_buf_reset(out);
+    for (int r = 0; r < 3; r++) {
+        for (int i = 0; i < MT_COLS; i++) {
+            if (i == MT_JSON && !with_json)
+                continue;
+            if (i > 0)
+                mg_buf_append_str(out, "\t");
+            mg_buf_append_str(out, mt_want[r][i]);
+        }
+        mg_buf_append_str(out, "\n");
+    }
+}
+
+/* Compare two streams line by line and field by field; print the first
+ * difference (a whole stream is too long to show). */
+static bool same_stream(const mg_buf *got, const mg_buf *want)
+{
+    if (got->len == want->len && memcmp(got->data, want->data, got->len) == 0)
+        return true;
+    size_t i = 0, line = 1, field = 1, start = 0;
+    while (i < got->len && i < want->len && got->data[i] == want->data[i]) {
+        if (got->data[i] == '\n') {
+            line++;
+            field = 1;
+            start = i + 1;
+        } else if (got->data[i] == '\t') {
+            field++;
+            start = i + 1;
+        }
+        i++;
+    }
+    printf("# first difference: line %zu, field %zu\n#   got:  %.60s\n"
+           "#   want: %.60s\n", line, field,
+           got->data ? got->data + start : "", want->data + start);
+    return false;
+}
+
+static void test_mariadb_reader(mg_odbc *c)
+{
+    mg_error err;
+    mg_error_clear(&err);
+    bool made = true;
+    for (size_t i = 0; i < sizeof mt_schema / sizeof mt_schema[0]; i++)
+        if (!mg_odbc_exec(c, mt_schema[i], &err)) {
+            printf("# %.80s: %s\n", mt_schema[i], err.msg);
+            made = false;
+        }
+    CHECK(made, "MariaDB: a temporary table of every MySQL type");
+
+    mg_buf got = MG_BUF_INIT, want = MG_BUF_INIT;
+    long long n = copy_sql(c, "SELECT * FROM mt ORDER BY id", NULL, &got, &err);
+    mt_expect(&want, true);
+    CHECK(n == 3 && same_stream(&got, &want),
+          "MariaDB: every type, row by row (JSON is a LOB): exact COPY "
+          "text%s%s", n < 0 ? ": " : "", n < 0 ? err.msg : "");
+    const char *cols = "id, ti, tb, uti, si, usi, mi, umi, i, ui, bi, ubi, "
+                       "dec65, dec12, f, dbl, b1, b10, b64, d, dt, dt6, ts, "
+                       "tm, tm3, y, ch, vc, bin16, vb, en, st, lat";
+    char sql[400];
+    snprintf(sql, sizeof sql, "SELECT %s FROM mt ORDER BY id", cols);
+    const char *mode = reader_mode(c, sql, NULL);
+    CHECK(strstr(mode, "block fetch") != NULL,
+          "MariaDB: every type but JSON is block-fetched: %s", mode);
+    n = copy_sql(c, sql, NULL, &got, &err);
+    mt_expect(&want, false);
+    CHECK(n == 3 && same_stream(&got, &want),
+          "MariaDB: every type but JSON, block fetch: exact COPY text "
+          "(zero dates arrive, unsigned bigint whole)%s%s", n < 0 ? ": " : "",
+          n < 0 ? err.msg : "");
+
+    /* The transforms a MySQL source needs, on the driver's own values. */
+    const char *specs[] = {"int_to_boolean", "bit_to_boolean",
+                           "bit_to_bitstring(10)", "binary_to_uuid",
+                           "zero_dates_to_null", "zero_dates_to_null",
+                           "zero_dates_to_null", "set_to_array",
+                           "year_to_integer", "bit_to_bitstring(64)",
+                           "bit_to_boolean"};
+    mg_odbc_reader_opts o = {.transforms = specs, .ntransforms = 11};
+    const char *txsql = "SELECT tb, b1, b10, bin16, d, dt, dt6, st, y, b64, "
+                        "b10 FROM mt ORDER BY id";
+    const char *txwant =
+        "t\tt\t1010101011\t00112233-4455-6677-8899-aabbccddeeff\t\\N\t\\N\t"
+        "2020-01-02 03:04:05.123456\t{\"x\",\"z\"}\t2021\t"
+        "1111111111111111111111111111111111111111111111111111111111111111\tt\n"
+        "f\tf\t0000000000\t\\N\t\\N\t\\N\t\\N\t{}\t0\t\\N\tf\n"
+        "\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\n";
+    n = copy_sql(c, txsql, &o, &got, &err);
+    CHECK_STR(n == 3 ? got.data : err.msg, txwant,
+              "MariaDB: tinyint(1), bit, binary(16), zero dates, set, year "
+              "transformed (block fetch)");
+    o.max_bind_bytes = 1;
+    n = copy_sql(c, txsql, &o, &got, &err);
+    CHECK_STR(n == 3 ? got.data : err.msg, txwant,
+              "MariaDB: the same with SQLGetData");
+    o.max_bind_bytes = 0;
+    const char *narrow[] = {"bit_to_bitstring(8)"};
+    o = (mg_odbc_reader_opts){.transforms = narrow, .ntransforms = 1};
+    n = copy_sql(c, "SELECT b10 FROM mt ORDER BY id", &o, &got, &err);
+    CHECK(n < 0 && err.code == MG_ERR_COPY,
+          "MariaDB: BIT(10) into bit(8) fails");
+    CHECK_STR(err.msg, "row 1, column \"b10\" (1): bit_to_bitstring(8) "
+                       "cannot convert \\x02ab: more bits set than the "
+                       "column has", "  naming row, column and value");
+
+    /* Long values in pieces: 1 MB of text with 4-byte characters, 1 MiB of
+     * bytes with zeros. */
+    n = copy_sql(c, "SELECT * FROM lob ORDER BY id", NULL, &got, &err);
+    mg_buf_reset(&want);
+    mg_buf_append_str(&want, "1\t");
+    for (int i = 0; i < 174763; i++)
+        mg_buf_append_str(&want, "ab🙂");
+    mg_buf_append_str(&want, "\t\\\\x");
+    for (int i = 0; i < 262144; i++)
+        mg_buf_append_str(&want, "00ff105c");
+    mg_buf_append_str(&want, "\ttiny\n2\t\t\\\\x\t\\N\n");
+    CHECK(n == 2 && same_stream(&got, &want),
+          "MariaDB: 1 MB LONGTEXT (emoji) and 1 MiB LONGBLOB whole "
+          "(%zu bytes, want %zu)%s%s", got.len, want.len, n < 0 ? ": " : "",
+          n < 0 ? err.msg : "");
+    mg_buf_free(&got);
+    mg_buf_free(&want);
+}
+
+/* The transformed MariaDB values go into PostgreSQL columns of the types
+ * the mapping picks, and read back as a user checks them. */
+static void test_mariadb_to_pg(mg_odbc *c)
+{
+    mg_error err;
+    mg_error_clear(&err);
+    mg_pg_conn *pg = mg_pg_open(NULL, MG_SIDE_TARGET, &err);
+    if (pg == NULL) {
+        CHECK(false, "connect to the test PostgreSQL: %s", err.msg);
+        return;
+    }
+    CHECK(mg_pg_exec(pg, "CREATE TEMP TABLE mt (id int, tb boolean,"
+                         " b1 boolean, b10 bit(10), bin16 uuid, d date,"
+                         " dt timestamp, st text[], y int, ubi numeric(20),"
+                         " f real, tm interval, vb bytea, lat text)", &err),
+          "pg: target table for MariaDB values");
+    const char *specs[] = {NULL, "int_to_boolean", "bit_to_boolean",
+                           "bit_to_bitstring(10)", "binary_to_uuid",
+                           "zero_dates_to_null", "zero_dates_to_null",
+                           "set_to_array", "year_to_integer"};
+    mg_odbc_reader_opts o = {.transforms = specs, .ntransforms = 9};
+    mg_reader r;
+    mg_writer w;
+    mg_copy_stats st;
+    memset(&r, 0, sizeof r);
+    bool ok = mg_odbc_copy_reader(c, "SELECT id, tb, b1, b10, bin16, d, dt6,"
+                                     " st, y, ubi, f, tm, vb, lat FROM mt",
+                                  &o, &r, &err) &&
+              mg_pg_copy_writer(pg, "COPY mt FROM STDIN (FORMAT text)",
+                                MG_STREAM_PG_TEXT, &w, &err) &&
+              mg_copy_run(&r, &w, NULL, &st, &err);
+    if (r.close)
+        r.close(&r);
+    CHECK(ok && st.rows == 3, "pg: MariaDB rows copied with transforms%s%s",
+          ok ? "" : ": ", ok ? "" : err.msg);
+    CHECK_STR(pg_scalar(pg, "SELECT concat_ws('|', tb, b1, b10, bin16, d, dt,"
+                            " st[2], y, ubi, f, tm, vb, lat) FROM mt"
+                            " WHERE id = 1"),
+              "t|t|1010101011|00112233-4455-6677-8899-aabbccddeeff|"
+              "2020-01-02 03:04:05.123456|z|2021|18446744073709551615|"
+              "3.14159|838:59:59|\\x00006100|café",
+              "pg: row 1 as a user reads it");
+    CHECK_STR(pg_scalar(pg, "SELECT concat_ws('|', tb, b1, b10, d IS NULL,"
+                            " dt IS NULL, cardinality(st), y, f, vb = '') FROM mt"
+                            " WHERE id = 2"),
+              "f|f|0000000000|t|t|0|0|1e+38|t", "pg: row 2 (zero dates NULL)");
+    CHECK_STR(pg_scalar(pg, "SELECT num_nulls(tb, b1, b10, bin16, d, dt, st,"
+                            " y, ubi, f, tm, vb, lat) FROM mt WHERE id = 3"),
+              "13", "pg: row 3 all NULL");
+    mg_pg_close(pg);
+}
+
+static void test_mariadb(void)
+{
+    mg_error err;
+    mg_error_clear(&err);
+    mg_odbc *c = mg_odbc_open("DSN=migrate_mariadb", MG_SIDE_SOURCE, &err);
+    CHECK(c != NULL, "connect to MariaDB (DSN=migrate_mariadb, ODBCINI %s)%s%s",
+          getenv("ODBCINI") ? getenv("ODBCINI") : "unset", c ? "" : ": ",
+          c ? "" : err.msg);
+    if (c == NULL)
+        return;
+    test_mariadb_reader(c);
+    test_mariadb_to_pg(c);
+    mg_odbc_close(c);
+}
+
 int main(void)
 {
     if (!make_db()) {
@@ -685,9 +1325,12 @@ int main(void)
         test_query(c);
         test_catalog(c);
         test_reader(c);
+        test_transforms(c);
+        test_encodings(c);
         test_to_pg(c);
     }
     mg_odbc_close(c);
+    test_mariadb();
     drop_db();
     return check_done();
 }
