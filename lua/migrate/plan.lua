@@ -6,6 +6,7 @@
 -- path), the load policy, and the post-load steps (keys, indexes, foreign
 -- keys, identity resets).  Every identifier is quoted here; values in
 -- filters become quoted literals.
+local cast = require "migrate.cast"
 local core = require "migrate.core"
 local errors = require "migrate.errors"
 local pg = require "migrate.pg"
@@ -36,13 +37,43 @@ local function binary_safe(col)
   return not t:match("^_?reg")
 end
 
+local check_timezones -- below
+
 local function integer_type(t)
   return t == "smallint" or t == "integer" or t == "bigint"
 end
 
+-- The type, transform, default, not null and identity of one source
+-- column: the default mapping's (the catalog's), changed by the first
+-- type rule that matches; a type in the recipe's cast map wins over the
+-- rule's.  `rule` says which decided ("type_rules[2], line 14").
+local function decide(r, entry, t)
+  local c = t.column
+  local serial = not c.identity and c.default and c.default:match("^nextval%(") ~= nil
+  local d = { type = c.type, transform = c.transform, default = c.default,
+              not_null = c.not_null, identity = c.identity ~= nil or serial }
+  local rule, facts = cast.find(r.type_rules, entry, c)
+  if rule then
+    cast.apply(rule, d, facts)
+    d.rule = cast.describe(rule)
+  end
+  if t.cast then
+    d.type = t.cast
+    d.rule = d.rule and (t.cast_from .. "; " .. d.rule) or t.cast_from
+  end
+  if rule and d.transform and entry.source_type ~= "odbc" then
+    local _, file, line = cast.origin(rule)
+    errors.raise("recipe", string.format(
+      "%s: using = \"%s\" on %s.%s.%s: value transforms run in the ODBC reader, for ODBC sources only in this version",
+      d.rule, d.transform, entry.schema, entry.name, c.name), file, line)
+  end
+  return d, serial
+end
+
 -- Column mapping of one table: the recipe's target columns (names after
 -- rename, column_naming, truncation and checks), with types, identity,
--- defaults and generated expressions carried over from the source.
+-- defaults and generated expressions carried over from the source, and
+-- the value transform the ODBC reader applies.
 local function map_columns(r, entry, vars)
   local cols, renamed = {}, false
   for _, t in ipairs(recipe.target_columns(r, entry)) do
@@ -59,20 +90,24 @@ local function map_columns(r, entry, vars)
           entry.schema, entry.name, c.name, t.target))
       end
       if t.target ~= c.name then renamed = true end
+      local d, serial = decide(r, entry, t)
       local col = {
-        source = c.name, target = t.target, type = t.cast or c.type,
+        source = c.name, target = t.target, type = d.type,
         type_name = c.type_name, type_schema = c.type_schema,
-        not_null = c.not_null, collation = c.collation,
+        not_null = d.not_null, collation = c.collation,
+        transform = d.transform, rule = d.rule,
       }
-      if t.cast then
-        col.expr = string.format("%s::%s", qi(c.name), t.cast)
+      if d.type ~= c.type then
+        -- a PostgreSQL source casts; an ODBC source's text is parsed by the target
+        col.expr = string.format("%s::%s", qi(c.name), d.type)
         col.type_schema, col.type_name = nil, nil
       end
-      local default = c.default
-      if c.identity then
+      local default = d.default
+      if d.identity then
         col.identity = c.identity == "a" and "ALWAYS" or "BY DEFAULT"
-      elseif default and default:match("^nextval%(") then
-        col.identity, default = "BY DEFAULT", nil -- serial: identity on the target
+        if serial then default = nil end -- serial: identity on the target
+      elseif serial then
+        default = nil -- its sequence is the source's
       end
       if col.identity and not integer_type(col.type) then col.identity = nil end
       if c.generated == "s" then
@@ -210,6 +245,32 @@ function M.source_copy_sql(task, range)
   local where = #conds > 0 and (" WHERE " .. table.concat(conds, " AND ")) or ""
   return string.format("COPY (SELECT %s FROM %s%s) TO STDOUT (FORMAT %s)",
     table.concat(select, ", "), from, where, fmt)
+end
+
+-- The copy.run options of the source side of a task (migrate.copy):
+-- { transforms = { [i] = "spec" } by copied column (1-based, the order of
+-- plan.copied and of the SELECT), encoding = "latin1" }; both nil when
+-- none.  The reader of an ODBC source applies them; the run and verify
+-- read a source through the same options.
+function M.source_read_options(task)
+  local opts = {}
+  if not (task.entry and task.entry.source_type == "odbc") then return opts end
+  for i, c in ipairs(M.copied(task)) do
+    if c.transform then
+      opts.transforms = opts.transforms or {}
+      opts.transforms[i] = c.transform
+    end
+  end
+  opts.encoding = task.encoding
+  return opts
+end
+
+-- The statement (and its parameter) that makes the current transaction
+-- read naive timestamps in the task's source_timezone, or nil.  The zone
+-- is a bound parameter, never spliced into the SQL.
+function M.timezone_sql(task)
+  if not task.timezone then return nil end
+  return "SELECT set_config('TimeZone', $1, true)", task.timezone
 end
 
 -- COPY into `into` (the table, or the upsert staging table).
@@ -469,8 +530,16 @@ function M.task(r, entry, target, ctx)
     timeout = opts.timeout,
     reruns = opts.reruns,
     rerun_interval = opts.rerun_interval,
+    encoding = opts.source_encoding,
+    timezone = opts.source_timezone,
     notes = {},
   }
+  if task.encoding and entry.source_type ~= "odbc" then
+    core.log("warn", "plan", string.format(
+      "%s: source_encoding is for ODBC sources (PostgreSQL converts to the client's encoding itself): ignored",
+      task.label))
+    task.encoding = nil
+  end
   task.key = key_columns(r, entry, opts, cols)
   if opts.filter then
     task.filter = recipe.expand(r, opts.filter, vars, { quote = pg.quote_literal })
@@ -488,6 +557,40 @@ function M.task(r, entry, target, ctx)
   return task
 end
 
+-- Where a source_timezone is written: the top level, or the
+-- table_options entry that gives this value.
+local function timezone_path(r, tz)
+  if r.source_timezone == tz then return { "source_timezone" } end
+  local keys = {}
+  for key in pairs(r.table_options or {}) do keys[#keys + 1] = key end
+  table.sort(keys)
+  for _, key in ipairs(keys) do
+    if r.table_options[key].source_timezone == tz then
+      return { "table_options", key, "source_timezone" }
+    end
+  end
+  return {}
+end
+
+-- Every source_timezone must be one the target knows: a recipe error at
+-- its line, not a failed chunk later.
+function check_timezones(r, tasks, target)
+  if not (target and target.query) then return end
+  local seen = {}
+  for _, t in ipairs(tasks) do
+    local tz = t.timezone
+    if tz and not seen[tz] then
+      seen[tz] = true
+      local ok, err = pcall(target.query, target, "SELECT set_config('TimeZone', $1, true)", tz)
+      if not ok then
+        local file, line = recipe.option_line(r, timezone_path(r, tz))
+        errors.raise("recipe", string.format("source_timezone \"%s\" is not a time zone the target knows (%s)",
+          tz, tostring(type(err) == "table" and err.msg or err):gsub("%s+$", "")), file, line)
+      end
+    end
+  end
+end
+
 -- Plan every chosen entry; target names that collide (also after
 -- truncation) are an error naming both sources.
 function M.tasks(r, entries, ctx)
@@ -496,6 +599,7 @@ function M.tasks(r, entries, ctx)
   for i, t in ipairs(recipe.target_tables(r, entries, kinds)) do
     tasks[i] = M.task(r, t.entry, t.target, ctx)
   end
+  check_timezones(r, tasks, ctx.target)
   -- `after` names tables of this run (what a task waits for).
   local labels = {}
   for _, t in ipairs(tasks) do labels[t.label] = true end

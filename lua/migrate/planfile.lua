@@ -14,6 +14,7 @@
 -- (--force runs it anyway).  Passwords never reach the plan: connection
 -- strings and parameters are written masked, and a masked one must be
 -- given again on the command line (or come from PG* variables/.pgpass).
+local cast = require "migrate.cast"
 local core = require "migrate.core"
 local errors = require "migrate.errors"
 local pg = require "migrate.pg"
@@ -28,12 +29,13 @@ local M = {}
 M.VERSION = 1
 
 local TOP_ORDER = { "migrate_plan", "recipe", "made", "source", "target", "params",
-                    "stop_on_error", "fingerprint", "tasks" }
+                    "stop_on_error", "source_encoding", "source_timezone", "fingerprint", "tasks" }
 local TASK_ORDER = { "source", "target", "policy", "conflict", "create", "key",
                      "filter", "format", "indexes", "foreign_keys", "reset_sequences",
+                     "source_encoding", "source_timezone",
                      "normalize", "columns", "source_columns", "ddl" }
-local COLUMN_ORDER = { "source", "target", "type", "not_null", "default", "identity",
-                       "generated", "collation", "expr" }
+local COLUMN_ORDER = { "source", "target", "type", "transform", "rule", "not_null", "default",
+                       "identity", "generated", "collation", "expr" }
 
 local function ordered(t, order) return setmetatable(t, { __order = order }) end
 
@@ -67,13 +69,17 @@ end
 local function column_doc(c)
   return ordered({
     source = c.source, target = c.target, type = c.type,
+    -- the reader's value transform, and which recipe rule chose the type
+    transform = c.transform, rule = c.rule,
     not_null = c.not_null or nil, default = c.default, identity = c.identity,
     generated = c.generated_expr, collation = c.collation,
     expr = c.source == nil and c.expr or nil,
   }, COLUMN_ORDER)
 end
 
-local function task_doc(task)
+-- A task's encoding and time zone are written when they differ from the
+-- plan's (the recipe's top level).
+local function task_doc(task, top)
   local cols = {}
   for i, c in ipairs(task.columns) do cols[i] = column_doc(c) end
   return ordered({
@@ -84,6 +90,8 @@ local function task_doc(task)
     filter = null_if_nil(task.filter), format = task.format,
     indexes = task.indexes, foreign_keys = task.foreign_keys,
     reset_sequences = task.reset_sequences,
+    source_encoding = task.encoding ~= top.source_encoding and task.encoding or nil,
+    source_timezone = task.timezone ~= top.source_timezone and task.timezone or nil,
     -- verify's templates (target column -> SQL with %s); left out when none
     normalize = task.normalize and next(task.normalize) ~= nil and task.normalize or nil,
     columns = yaml.array(cols),
@@ -103,7 +111,7 @@ end
 -- The plan document of a recipe, planned against the live source.
 function M.document(r, ctx, tasks)
   local docs = {}
-  for i, t in ipairs(tasks) do docs[i] = task_doc(t) end
+  for i, t in ipairs(tasks) do docs[i] = task_doc(t, r) end
   return ordered({
     migrate_plan = M.VERSION,
     recipe = (recipe.origin(r)),
@@ -111,6 +119,7 @@ function M.document(r, ctx, tasks)
     source = core.mask(r.source), target = core.mask(r.target),
     params = masked_params(r.params),
     stop_on_error = r.stop_on_error,
+    source_encoding = r.source_encoding, source_timezone = r.source_timezone,
     -- md5 on the target's server: the source may not be PostgreSQL
     fingerprint = fingerprint(ctx.target, docs),
     tasks = yaml.array(docs),
@@ -180,7 +189,7 @@ local function changes(doc_cols, entry)
 end
 
 -- A column of the plan -> a column of the task.
-local function task_column(st, line, cd, entry_cols)
+local function task_column(st, line, cd, entry_cols, entry)
   local c = {
     source = opt(cd.source),
     target = check_type(st, line, "a column's target", cd.target, "string"),
@@ -188,7 +197,21 @@ local function task_column(st, line, cd, entry_cols)
     not_null = opt(cd.not_null) == true, default = opt(cd.default),
     identity = opt(cd.identity), generated_expr = opt(cd.generated),
     collation = opt(cd.collation), expr = opt(cd.expr),
+    transform = opt(cd.transform), rule = opt(cd.rule),
   }
+  if c.transform ~= nil then
+    check_type(st, line, "column " .. c.target .. ": transform", c.transform, "string")
+    if entry.source_type ~= "odbc" then
+      plan_error(st.file, line, string.format(
+        "column %s: transform %s: value transforms are for ODBC sources only in this version",
+        c.target, c.transform))
+    end
+    local problem = cast.check_transform(c.transform)
+    if problem then plan_error(st.file, line, "column " .. c.target .. ": " .. problem) end
+    if not c.source then
+      plan_error(st.file, line, "column " .. c.target .. ": a transform needs a source column")
+    end
+  end
   if c.identity then one_of(st, line, "identity", c.identity, { "ALWAYS", "BY DEFAULT" }) end
   if c.source then
     local src = entry_cols[c.source]
@@ -207,7 +230,7 @@ local function task_column(st, line, cd, entry_cols)
 end
 
 -- A task of the plan -> a task the runner executes.
-local function task_from_doc(st, td, entry)
+local function task_from_doc(st, td, entry, doc)
   local line = st.lines[td]
   local function text(v, what) return check_type(st, line, what, v, "string") end
   check_type(st, line, "a task's target", td.target, "table")
@@ -215,7 +238,7 @@ local function task_from_doc(st, td, entry)
   for _, c in ipairs(entry.columns) do entry_cols[c.name] = c end
   local cols, mapped, renamed = {}, 0, false
   for _, cd in ipairs(check_type(st, line, "columns", td.columns, "table")) do
-    local c = task_column(st, st.lines[cd] or line, cd, entry_cols)
+    local c = task_column(st, st.lines[cd] or line, cd, entry_cols, entry)
     cols[#cols + 1] = c
     if c.source then
       mapped = mapped + 1
@@ -244,6 +267,12 @@ local function task_from_doc(st, td, entry)
     normalize = {},
     notes = {},
   }
+  -- encoding and time zone: the task's own, else the plan's
+  for field, key in pairs { encoding = "source_encoding", timezone = "source_timezone" } do
+    local v = opt(td[key])
+    if v == nil then v = opt(doc[key]) end
+    if v ~= nil then task[field] = check_type(st, line, key, v, "string") end
+  end
   -- normalize: target column -> SQL template holding %s (for verify)
   local normalize = opt(td.normalize)
   if normalize then
@@ -283,7 +312,8 @@ local function settings(st, doc, params)
   for k, v in pairs(params or {}) do merged[k] = v end
   local r = { source = check_type(st, 1, "source", doc.source, "string"),
               target = check_type(st, 1, "target", doc.target, "string"),
-              params = merged, hooks = {}, stop_on_error = doc.stop_on_error == true }
+              params = merged, hooks = {}, stop_on_error = doc.stop_on_error == true,
+              source_encoding = opt(doc.source_encoding), source_timezone = opt(doc.source_timezone) }
   for _, field in ipairs { "source", "target" } do
     if r[field]:find("***", 1, true) then
       errors.raise("usage", string.format(
@@ -344,7 +374,7 @@ function M.tasks_of(doc, st, entries)
         problems[#problems + 1] = string.format("%s:%s: %s changed since the plan was made: %s",
           st.file, line, label, table.concat(diff, "; "))
       end
-      tasks[#tasks + 1] = task_from_doc(st, td, entry)
+      tasks[#tasks + 1] = task_from_doc(st, td, entry, doc)
     end
   end
   return tasks, problems

@@ -8,6 +8,7 @@
 -- offending option is written, found by reading the recipe's source text.
 -- ${name} strings stay unexpanded; recipe.expand() expands them with the
 -- parameters (recipe defaults overridden by key=value on the command line).
+local cast = require "migrate.cast"
 local naming = require "migrate.naming"
 local select_ = require "migrate.select"
 local template = require "migrate.template"
@@ -599,6 +600,15 @@ function C.normalize(v, path, st)
     end, NORMALIZE_EXPECTS)(v, path, st)
 end
 
+-- A non-empty string (an encoding or time zone name).
+local function nonempty(expects)
+    return function(v, path, st)
+        if not is_name(v) then
+            fail(st, path, option_text(path) .. " expects " .. expects .. ", got " .. describe_value(v))
+        end
+    end
+end
+
 -- Options allowed both at the top level (as defaults) and per table.
 local shared_fields = {
     {"policy", policy},
@@ -615,6 +625,8 @@ local shared_fields = {
     {"timeout", C.integer(1)},
     {"reruns", C.integer(0)},
     {"rerun_interval", C.integer(0)},
+    {"source_encoding", nonempty("an encoding name (\"latin1\", \"gbk\" ...)")},
+    {"source_timezone", nonempty("a time zone name (\"Europe/Paris\", \"UTC\" ...)")},
 }
 
 -- A checker for the values of a map of names to non-empty strings.
@@ -688,6 +700,113 @@ function C.version(v, path, st)
     end
 end
 
+---------------------------------------------------------------------------
+-- type_rules (matched and applied by migrate.cast)
+
+local function whole(v)
+    return type(v) == "number" and v % 1 == 0 and v >= 0
+end
+
+-- type = "datetime" or {"tinyint", "smallint"}: names without "(..)".
+local function check_rule_type(v, path, st)
+    local list = type(v) == "table" and v or {v}
+    if type(v) == "table" then
+        C.list(is_name, "a type name or a list of type names", true)(v, path, st)
+    elseif not is_name(v) then
+        fail(st, path, option_text(path) .. " expects a type name or a list of type names, got " .. describe_value(v))
+    end
+    for _, t in ipairs(list) do
+        local base, mod = t:match("^(.-)%s*%((.*)%)")
+        if base then
+            fail(st, path, option_text(path) .. " expects a type name without \"(..)\", got " .. quoted(t)
+                .. " (write type = " .. quoted(base) .. ", typmod = " .. (mod:find(",", 1, true)
+                and "{" .. mod .. "}" or mod) .. ")")
+        end
+    end
+end
+
+local rule_name = nonempty("a name or a glob")
+
+local function check_rule_typmod(v, path, st)
+    local ok = whole(v)
+    if type(v) == "table" then
+        ok = #v >= 1 and #v <= 2 and non_list_key(v) == nil and whole(v[1]) and (v[2] == nil or whole(v[2]))
+    end
+    if not ok then
+        fail(st, path, option_text(path) .. " expects a whole number or {precision, scale}, got "
+            .. describe_value(v))
+    end
+end
+
+local function check_rule_default(v, path, st)
+    if type(v) ~= "string" and type(v) ~= "boolean" then
+        fail(st, path, option_text(path) .. " expects the source's default as a string, or true (has one) or"
+            .. " false (has none), got " .. type(v))
+    end
+end
+
+local function check_rule_to(v, path, st)
+    if type(v) ~= "string" or v:match("^%s*$") then
+        fail(st, path, option_text(path) .. " expects a target type, got "
+            .. (type(v) == "string" and "an empty string" or type(v)))
+    end
+end
+
+local function check_rule_using(v, path, st)
+    if v == false then
+        return
+    end
+    if type(v) ~= "string" then
+        fail(st, path, option_text(path) .. " expects a transform name, or false (no transform), got " .. type(v))
+    end
+    local problem = cast.check_transform(v)
+    if problem then
+        fail(st, path, option_text(path) .. ": " .. problem)
+    end
+end
+
+local type_rule = C.record({
+    {"type", check_rule_type},
+    {"column", rule_name},
+    {"table", rule_name},
+    {"typmod", check_rule_typmod},
+    {"unsigned", C.boolean},
+    {"auto_increment", C.boolean},
+    {"not_null", C.boolean},
+    {"default", check_rule_default},
+    {"when", C.fn},
+    {"to", check_rule_to},
+    {"keep_typmod", C.boolean},
+    {"drop_typmod", C.boolean},
+    {"using", check_rule_using},
+    {"drop_default", C.boolean},
+    {"drop_not_null", C.boolean},
+    {"identity", C.boolean},
+}, "a rule {type = ..., to = ...}")
+
+-- A list of rules; each remembers its index and line (cast.origin).
+function C.type_rules(v, path, st)
+    C.list(function(item) return type(item) == "table" end, "a list of rules {type = ..., to = ...}")(v, path, st)
+    local out = {}
+    for i, rule in ipairs(v) do
+        local p = extend(path, i)
+        local norm = type_rule(rule, p, st)
+        local acts = false
+        for _, a in ipairs(cast.ACTIONS) do
+            acts = acts or norm[a] ~= nil
+        end
+        if not acts then
+            fail(st, p, render(p, #p) .. " has no action (" .. table.concat(cast.ACTIONS, ", ") .. ")")
+        end
+        if norm.keep_typmod and norm.drop_typmod then
+            fail(st, extend(p, "drop_typmod"), render(p, #p) .. " sets both keep_typmod and drop_typmod")
+        end
+        out[i] = norm
+        cast.register(norm, i, st.file, locate(st, p))
+    end
+    return out
+end
+
 M.top_fields = with_shared({
     {"version", C.version},
     {"name", C.string},
@@ -706,6 +825,7 @@ M.top_fields = with_shared({
     {"retries", C.integer(0)},
     {"params", C.params},
     {"table_options", C.table_options},
+    {"type_rules", C.type_rules},
     {"hooks", C.record(hook_fields, "a table of hook functions")},
 })
 
@@ -803,6 +923,7 @@ local function fill_defaults(r)
     r.table_options = r.table_options or {}
     r.hooks = r.hooks or {}
     r.tables = r.tables or {}
+    r.type_rules = r.type_rules or {}
     r.version = M.VERSION
 end
 
@@ -1052,11 +1173,17 @@ local function column_list(entry)
     return cols
 end
 
+--- The file and line where the option at path (a list of keys, as
+-- {"table_options", "s.t", "source_timezone"}) is written in recipe r;
+-- the recipe's line when it cannot be found.
+function M.option_line(r, path)
+    local file, line = M.origin(r)
+    return file, locate({file = file, call_line = line}, path)
+end
+
 -- Raise a recipe error at the line of table_options[key].opt[item].
 local function option_error(r, path, msg)
-    local file, line = M.origin(r)
-    local st = {file = file, call_line = line}
-    error(M.error(msg, file, locate(st, path)), 0)
+    error(M.error(msg, M.option_line(r, path)), 0)
 end
 
 -- rename, cast and drop given for this very table (not through a glob) must
@@ -1086,19 +1213,21 @@ local function check_columns_exist(r, entry, opts, from, by_name, names)
     end
 end
 
-local function target_column(r, entry, opts, col)
+local function target_column(r, entry, opts, from, col)
     local full = opts.rename[col.name] or naming.apply(opts.column_naming, col.name, {
         kind = "column", schema = entry.schema, table = entry.name, column = col.name,
         source_type = col.type, target_type = opts.cast[col.name], params = r.params})
     local name, truncated = naming.truncate(full)
     naming.validate(name, {what = "column", source = select_.key(entry) .. "." .. col.name,
                            quote_names = r.quote_names})
+    local cast_from = opts.cast[col.name] and render({"table_options", from.cast, "cast", col.name}, 4)
     return {source = col.name, target = name, full_target = full, truncated = truncated,
-            source_type = col.type, cast = opts.cast[col.name], column = col}
+            source_type = col.type, cast = opts.cast[col.name], cast_from = cast_from, column = col}
 end
 
 --- The target columns of one table: for each source column not dropped
--- {source, target, full_target, truncated, source_type, cast, column},
+-- {source, target, full_target, truncated, source_type, cast, cast_from
+-- (where the cast is written: 'table_options["s.t"].cast["col"]'), column},
 -- then each added column {target, type, expr, added = true}.  Applies
 -- rename (which skips column_naming), column_naming, truncation and the
 -- identifier checks, and raises on collisions or on rename/cast/drop of a
@@ -1117,7 +1246,7 @@ function M.target_columns(r, entry)
     local out = {}
     for _, col in ipairs(cols) do
         if not dropped[col.name] then
-            out[#out + 1] = target_column(r, entry, opts, col)
+            out[#out + 1] = target_column(r, entry, opts, from, col)
         end
     end
     local added = {}

@@ -207,6 +207,46 @@ describe("recipe validation in place", function()
             .. "\"btrim(name)\" (no %s)")
     end)
 
+    it("points at the line of a bad type rule, and at the rule's own key", function()
+        local line = here(4)
+        local err = raises(function() m.recipe {
+            source = "postgresql:///a", target = "postgresql:///b",
+            type_rules = {{type = "int", to = "bigint"},
+                {type = "datetime", to = "timestamptz", keep_typmod = "yes"}},
+        } end)
+        eq({err.code, err.file, err.line}, {"recipe", this_file, line})
+        eq(err.msg, "option 'keep_typmod' in type_rules[2] expects true or false, got string")
+    end)
+
+    it("keeps type rules in order, each knowing its line", function()
+        local line = here(3)
+        local r = m.recipe {
+            source = "postgresql:///a", target = "postgresql:///b", type_rules = {
+                {type = "int", to = "bigint"},
+                {column = "*.code", to = "text", using = false},
+            },
+        }
+        eq(r.type_rules, {{type = "int", to = "bigint"}, {column = "*.code", to = "text", using = false}})
+        eq({require("migrate.cast").origin(r.type_rules[2])}, {2, this_file, line + 1})
+        eq(require("migrate.cast").describe(r.type_rules[1]), "type_rules[1], line " .. line)
+        eq(m.recipe(minimal()).type_rules, {})
+    end)
+
+    it("takes source_encoding and source_timezone at the top and per table", function()
+        local line = here(4)
+        local r = m.recipe {
+            source = "odbc:DSN=x", target = "postgresql:///b", source_encoding = "latin1",
+            table_options = {["main.t"] = {source_encoding = "gbk",
+                source_timezone = "Europe/Paris"}},
+        }
+        eq({recipe.table_options(r, "main.t").source_encoding, recipe.table_options(r, "main.t").source_timezone},
+           {"gbk", "Europe/Paris"})
+        eq({recipe.table_options(r, "main.u").source_encoding, recipe.table_options(r, "main.u").source_timezone},
+           {"latin1", nil})
+        eq({recipe.option_line(r, {"table_options", "main.t", "source_timezone"})}, {this_file, line})
+        eq({recipe.option_line(r, {"source_encoding"})}, {this_file, line - 2})
+    end)
+
     it("falls back to the call line when the key is not written literally", function()
         local line = here(2)
         local desc = minimal({create = "sometimes"})
@@ -447,10 +487,11 @@ describe("recipe target columns", function()
         eq(cols[5].type, "timestamptz")
     end)
 
-    it("applies cast by source column name", function()
+    it("applies cast by source column name, saying where it is written", function()
         local r2 = m.recipe(minimal({table_options = {["s.t"] = {cast = {amount = "numeric(12,2)"}}}}))
         local cols = recipe.target_columns(r2, {schema = "s", name = "t", columns = {{name = "amount", type = "float8"}}})
         eq({cols[1].cast, cols[1].source_type}, {"numeric(12,2)", "float8"})
+        eq(cols[1].cast_from, 'table_options["s.t"].cast["amount"]')
     end)
 
     it("raises on a rename of a column the table does not have, at the recipe line", function()
