@@ -63,12 +63,6 @@ end
 function M.verify(args, options)
   local params = parse_params(args)
   local runner = require "migrate.runner"
-  local r = runner.settings_of(args[1], params)
-  if require("migrate.work").kind_of(r, "source") == "odbc" then
-    error(core.error { code = "usage", msg = string.format(
-      "migrate verify: %s has an ODBC source; verify compares PostgreSQL sources only in this version",
-      args[1]) }, 0)
-  end
   local ctx, tasks = runner.prepare_file(args[1], params, options)
   return require("migrate.verify").run(ctx, tasks)
 end

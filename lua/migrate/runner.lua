@@ -159,7 +159,7 @@ function M.open(r)
   ctx.target = connect(r, "target", "target")
   if ctx.source_type == "odbc" then
     -- no snapshot to share: the source is read as it is
-    return ctx, catalog.load_odbc(ctx.source)
+    return ctx, catalog.load_odbc(ctx.source, { schemas = r.schemas })
   end
   -- One snapshot for the whole run: every table and chunk is read as the
   -- source was at this instant, so rows and foreign keys agree even while
@@ -344,11 +344,6 @@ function M.execute(ctx, tasks, options)
   options = options or {}
   local r = ctx.recipe
   local s = run_settings(r, options)
-  if s.verify and ctx.source_type == "odbc" then
-    log("warn", "--verify is for PostgreSQL sources only in this version: skipped for %s",
-      ctx.source:display())
-    s.verify = false
-  end
   local t0 = core.now()
   local state = ctx.target
   if options.state then state = require("migrate.pg").connect(options.state, "state") end
@@ -517,7 +512,7 @@ function M.worker_main(params, options)
   ctx.source = work.connect_source(r, run.snapshot)
   local entries
   if ctx.source_type == "odbc" then
-    entries = catalog.load_odbc(ctx.source)
+    entries = catalog.load_odbc(ctx.source, { schemas = r.schemas })
   else
     ctx.source:exec("SAVEPOINT migrate_catalog")
     ctx.source:exec("SET LOCAL search_path = pg_catalog")

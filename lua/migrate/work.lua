@@ -25,6 +25,10 @@ local record = require "migrate.record"
 local report = require "migrate.report"
 local template = require "migrate.template"
 
+-- Tries a chunk gets beyond its reruns when the server picks it as a
+-- deadlock or serialization victim.
+local TRANSIENT_TRIES = 3
+
 local M = {}
 
 local function log(level, fmt, ...)
@@ -269,12 +273,16 @@ local function progress_printer(task, options)
   end
 end
 
+-- The copy itself; the source side reads through the task's transforms
+-- and encoding (plan.source_read_options).
 local function run_copy(ctx, task, source_sql, target_sql, options)
   local progress = progress_printer(task, options)
+  local read = plan.source_read_options(task)
   local stats = copy.run {
     source = ctx.source.raw or ctx.source, source_sql = source_sql,
     target = ctx.target, target_sql = target_sql,
     format = task.format, progress = progress,
+    transforms = read.transforms, encoding = read.encoding,
   }
   if progress then io.stderr:write("\r\27[K") end
   return stats
@@ -283,7 +291,7 @@ end
 -- Copy one slice of the source (all of it, or the rows matching `cond`)
 -- into the target, inside the caller's transaction.  Upsert stages and
 -- merges.
-local function copy_slice(ctx, task, cond, freeze, options)
+local function copy_rows(ctx, task, cond, freeze, options)
   local dst = ctx.target
   if task.policy ~= "upsert" then
     local stats = run_copy(ctx, task, plan.source_copy_sql(task, cond),
@@ -304,6 +312,23 @@ local function copy_slice(ctx, task, cond, freeze, options)
     local _, _, tag = dst:query(step.sql)
     if step.counts then out[step.counts] = tonumber(tag:match("(%d+)$")) end
   end
+  return out
+end
+
+-- copy_rows in the task's source_timezone: naive timestamps are read in
+-- that zone.  The target parses them (set for the chunk's transaction); a
+-- PostgreSQL source casts them, so its run-long transaction gets its own
+-- zone back after the copy (a failed copy is rolled back to the chunk's
+-- savepoint, which undoes the setting too).
+local function copy_slice(ctx, task, cond, freeze, options)
+  local tz_sql, tz = plan.timezone_sql(task)
+  if not tz_sql then return copy_rows(ctx, task, cond, freeze, options) end
+  ctx.target:query(tz_sql, tz)
+  local src = ctx.source.kind ~= "odbc" and ctx.source
+  local was = src and src:query("SELECT current_setting('TimeZone') AS tz")[1].tz
+  if src then src:query(tz_sql, tz) end
+  local out = copy_rows(ctx, task, cond, freeze, options)
+  if src then src:query(tz_sql, was) end
   return out
 end
 
@@ -474,6 +499,16 @@ local function execute(w, c)
       msg = string.format("timed out after %d s (timeout = %d)", c.timeout, c.timeout) }, task.label)
   end
   local reason = tostring(err)
+  -- A deadlock or a serialization failure is the server choosing a
+  -- victim among concurrent transactions (two workers recreating tables
+  -- linked by a foreign key): the chunk's transaction was rolled back
+  -- whole, so it goes back to the queue for a few more tries.
+  if (err.sqlstate == "40P01" or err.sqlstate == "40001")
+      and c.attempts <= (c.reruns or 0) + TRANSIENT_TRIES then
+    log("warn", "%s (transient: tried again in 1 s)", reason)
+    record.release(rec, c.task, c.chunk, reason, 1)
+    return "failed"
+  end
   if c.attempts <= (c.reruns or 0) then
     log("warn", "%s (rerun %d of %d in %d s)", reason, c.attempts, c.reruns, c.rerun_interval or 0)
     record.release(rec, c.task, c.chunk, reason, c.rerun_interval or 0)
