@@ -18,8 +18,8 @@
 -- this module matches and applies them.
 --
 -- Guards: type (source base type, case-insensitive; a string or a list;
--- globs), column ("col", "table.col", "schema.table.col"; globs), table
--- ("table" or "schema.table"; globs), typmod (n or {p, s}), unsigned,
+-- globs), column ("col", "table.col", "schema.table.col"; globs; or a
+-- list), table ("table" or "schema.table"; globs; or a list), typmod (n or {p, s}), unsigned,
 -- auto_increment, not_null (booleans), default (the source's default
 -- text, quoted or not; false: none; true: any), when = function(col,
 -- entry).  Actions: to, keep_typmod, drop_typmod, using (a C value
@@ -227,6 +227,17 @@ local function column_matches(pattern, entry, col)
     return true
 end
 
+-- A guard given as one pattern or a list of them holds when one matches.
+local function any_of(want, match, ...)
+    local list = type(want) == "table" and want or {want}
+    for _, w in ipairs(list) do
+        if match(w, ...) then
+            return true
+        end
+    end
+    return false
+end
+
 local function type_matches(want, names)
     local list = type(want) == "table" and want or {want}
     for _, w in ipairs(list) do
@@ -279,10 +290,10 @@ function M.matches(rule, entry, col, facts)
     if rule.type ~= nil and not type_matches(rule.type, facts.names) then
         return false
     end
-    if rule.column ~= nil and not column_matches(rule.column, entry, col) then
+    if rule.column ~= nil and not any_of(rule.column, column_matches, entry, col) then
         return false
     end
-    if rule.table ~= nil and not select_.matches(rule.table, entry) then
+    if rule.table ~= nil and not any_of(rule.table, select_.matches, entry) then
         return false
     end
     if rule.typmod ~= nil and not typmod_matches(rule.typmod, facts.typmod) then

@@ -725,7 +725,14 @@ local function check_rule_type(v, path, st)
     end
 end
 
-local rule_name = nonempty("a name or a glob")
+-- column = "t.c" or {"t.c", "u.*"}: a name or glob, or a list of them.
+local function rule_name(v, path, st)
+    if type(v) == "table" then
+        C.list(is_name, "a name or a glob, or a list of them", true)(v, path, st)
+    elseif not is_name(v) then
+        fail(st, path, option_text(path) .. " expects a name or a glob, or a list of them, got " .. describe_value(v))
+    end
+end
 
 local function check_rule_typmod(v, path, st)
     local ok = whole(v)

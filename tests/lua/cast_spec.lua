@@ -92,6 +92,14 @@ describe("type rule guards", function()
         falsy(hits({column = "a.b.c.d", to = "timestamptz"}, e, c))
     end)
 
+    it("column and table: a list matches when one of its patterns does", function()
+        local c = my("created_at", "datetime")
+        truthy(hits({column = {"customers.x", "orders.created_at"}, to = "timestamptz"}, e, c))
+        falsy(hits({column = {"customers.x", "orders.y"}, to = "timestamptz"}, e, c))
+        truthy(hits({table = {"customers", "shop.ord*"}, to = "timestamptz"}, e, c))
+        falsy(hits({table = {"customers", "items"}, to = "timestamptz"}, e, c))
+    end)
+
     it("table: name or schema.table, with globs", function()
         local c = my("x", "int")
         truthy(hits({table = "orders", to = "bigint"}, e, c))
@@ -404,8 +412,8 @@ describe("type rule mistakes, at the file and line of the rule", function()
             {{{type = "tinyint(1)", to = "boolean"}}, "option 'type' in type_rules[1] expects a type name without "
                 .. "\"(..)\", got \"tinyint(1)\" (write type = \"tinyint\", typmod = 1)"},
             {{{type = "decimal(12,2)", to = "numeric"}}, "(write type = \"decimal\", typmod = {12,2})"},
-            {{{column = "", to = "x"}}, "option 'column' in type_rules[1] expects a name or a glob, got \"\""},
-            {{{table = 3, to = "x"}}, "option 'table' in type_rules[1] expects a name or a glob, got number"},
+            {{{column = "", to = "x"}}, "option 'column' in type_rules[1] expects a name or a glob, or a list of them, got \"\""},
+            {{{table = 3, to = "x"}}, "option 'table' in type_rules[1] expects a name or a glob, or a list of them, got number"},
             {{{typmod = "1", to = "x"}}, "option 'typmod' in type_rules[1] expects a whole number or {precision, scale}, got \"1\""},
             {{{typmod = {1, 2, 3}, to = "x"}}, "option 'typmod' in type_rules[1] expects a whole number or {precision, scale}, got table"},
             {{{unsigned = "yes", to = "x"}}, "option 'unsigned' in type_rules[1] expects true or false, got string"},

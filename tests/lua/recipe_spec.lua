@@ -218,6 +218,19 @@ describe("recipe validation in place", function()
         eq(err.msg, "option 'keep_typmod' in type_rules[2] expects true or false, got string")
     end)
 
+    it("takes a column guard as a list, and names a bad one", function()
+        local r = m.recipe {
+            source = "postgresql:///a", target = "postgresql:///b",
+            type_rules = {{column = {"a.x", "b.*"}, using = "empty_to_null"}},
+        }
+        eq(r.type_rules[1].column, {"a.x", "b.*"})
+        local err = raises(function() m.recipe {
+            source = "postgresql:///a", target = "postgresql:///b",
+            type_rules = {{column = 5, to = "text"}},
+        } end)
+        eq(err.msg, "option 'column' in type_rules[1] expects a name or a glob, or a list of them, got number")
+    end)
+
     it("keeps type rules in order, each knowing its line", function()
         local line = here(3)
         local r = m.recipe {
