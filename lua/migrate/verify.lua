@@ -154,15 +154,18 @@ local function keyed(conn, from, where, row, key, lo, hi, b)
   return out
 end
 
+-- The keys of bucket b whose rows differ: those the target lacks or holds
+-- otherwise (`changed`), and those only the target has (`extra`).
 local function differing_keys(s, d, b)
   local a = keyed(s.conn, s.from, s.where, s.row, s.key, s.lo, s.hi, b)
   local z = keyed(d.conn, d.from, "", d.row, d.key, s.lo, s.hi, b)
-  local keys = {}
-  for k, h in pairs(a) do if z[k] ~= h then keys[#keys + 1] = k end end
-  for k in pairs(z) do if a[k] == nil then keys[#keys + 1] = k end end
-  table.sort(keys, function(x, y) return tonumber(x) < tonumber(y) end)
-  return keys
+  local changed, extra = {}, {}
+  for k, h in pairs(a) do if z[k] ~= h then changed[#changed + 1] = k end end
+  for k in pairs(z) do if a[k] == nil then extra[#extra + 1] = k end end
+  return changed, extra
 end
+
+local function by_number(x, y) return tonumber(x) < tonumber(y) end
 
 -- The two sides of a comparison: {conn, from, where, row, key}.  An ODBC
 -- source's side is its rows read again into the target (see reread).
@@ -231,19 +234,36 @@ local function compare(ctx, task)
       report.thousands(n_src), report.thousands(n_dst))
   end
   if s.key then
-    local keys = res.keys
+    -- Upsert and append leave the target's own rows in place: rows only
+    -- the target has are counted, not held against it.
+    local keeps = task.policy ~= "overwrite"
+    local keys, n_extra = {}, 0
     for _, b in ipairs(bad) do
-      for _, k in ipairs(differing_keys(s, d, b)) do
-        if #keys < MAX_KEYS then keys[#keys + 1] = k end
+      local changed, extra = differing_keys(s, d, b)
+      for _, k in ipairs(changed) do keys[#keys + 1] = k end
+      if keeps then
+        n_extra = n_extra + #extra
+      else
+        for _, k in ipairs(extra) do keys[#keys + 1] = k end
       end
     end
+    table.sort(keys, by_number)
+    for i = 1, math.min(#keys, MAX_KEYS) do res.keys[i] = keys[i] end
+    local extra_note = n_extra > 0 and string.format(
+      "%s rows only in the target (policy %s keeps the target's own rows)",
+      report.thousands(n_extra), task.policy)
+    if #keys == 0 then
+      res.status, res.remark = "match", extra_note
+      return res
+    end
     why[#why + 1] = string.format("%d of %d key ranges differ; %s = %s%s", #bad, BUCKETS,
-      plan.chunk_key(task.entry), table.concat(keys, ", "), #keys == MAX_KEYS and ", ..." or "")
+      plan.chunk_key(task.entry), table.concat(res.keys, ", "), #keys > MAX_KEYS and ", ..." or "")
+    why[#why + 1] = extra_note or nil
   else
     why[#why + 1] = "the checksums differ (no integer key to name the rows)"
-  end
-  if task.policy ~= "overwrite" then
-    why[#why + 1] = "policy " .. task.policy .. ": the target may hold rows the source does not"
+    if task.policy ~= "overwrite" then
+      why[#why + 1] = "policy " .. task.policy .. ": the target may hold rows the source does not"
+    end
   end
   res.remark = table.concat(why, "; ")
   return res

@@ -63,7 +63,8 @@ return m.recipe {
     { column = "orders.memo", using = "empty_to_null" },
     { type = "datetime", to = "timestamptz" },
   },
-  table_options = { ["main.tags"] = { normalize = { v = "lower(%s)" } } },
+  table_options = { ["main.tags"] = { normalize = { v = "lower(%s)" } },
+                    ["main.orders"] = { policy = m.params.policy or "overwrite" } },
 }
 LUA
 args=("$IT_TMP/recipe.lua" db="$DB" target="dbname=$DST")
@@ -133,5 +134,18 @@ sqlite3 -bail "$DB" "UPDATE orders SET memo = 'changed' WHERE id = 4321" || fail
 it_run verify "${args[@]}"
 check_rc 1 "migrate verify"
 check_output out "id = 4321" "the key of the row changed in the source"
+
+section "upsert: the target's own rows are counted, not held against it"
+sqlite3 -bail "$DB" "UPDATE orders SET memo = 'order 4321' WHERE id = 4321" || fail "sqlite3 update"
+it_run "${args[@]}" policy=upsert create=recreate --restart
+check_rc 0 "a load with policy upsert"
+sql "$DST" "INSERT INTO orders (id, customer_id, amount) SELECT 100000 + i, 1, i FROM generate_series(1, 25) i"
+it_run verify "${args[@]}" policy=upsert
+check_rc 0 "migrate verify (upsert, 25 rows of the target's own)"
+check_match out "^main\.orders +public\.orders +5,000 +5,025 +match +25 rows only in the target \(policy upsert keeps the target's own rows\)"
+sql "$DST" "UPDATE orders SET amount = 0 WHERE id = 42"
+it_run verify "${args[@]}" policy=upsert
+check_rc 1 "migrate verify (upsert, one row of the source's altered)"
+check_match out "^main\.orders +public\.orders +5,000 +5,025 +different .*id = 42; 25 rows only in the target"
 
 it_done
