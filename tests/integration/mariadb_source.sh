@@ -270,17 +270,7 @@ check_same_rows "$DST" public.orders "$DST3" public.orders id
 section "kill -9 in the middle of the big table, then resume"
 # The target table exists (the run adopts it) with a trigger that stops
 # the COPY of the chunk holding id 32345 while the table 'pause' has a row.
-sql "$DST2" <<'SQL'
-CREATE TABLE pause (x int);
-INSERT INTO pause VALUES (1);
-CREATE TABLE public.orders (id integer PRIMARY KEY, customer varchar(20) NOT NULL, amount numeric(10,2), note text);
-CREATE FUNCTION hold() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF NEW.id = 32345 AND EXISTS (SELECT 1 FROM pause) THEN PERFORM pg_sleep(120); END IF;
-  RETURN NEW;
-END $$;
-CREATE TRIGGER hold BEFORE INSERT ON public.orders FOR EACH ROW EXECUTE FUNCTION hold();
-SQL
+hold_orders "$DST2" "id integer PRIMARY KEY, customer varchar(20) NOT NULL, amount numeric(10,2), note text" 32345
 cat >"$IT_TMP/orders.lua" <<LUA
 local m = require "migrate"
 return m.recipe {
@@ -292,43 +282,14 @@ return m.recipe {
   chunk_rows = 4000,
 }
 LUA
-setsid "$MIGRATE" --no-progress "$IT_TMP/orders.lua" source="$SRC" db="$MDB" target="dbname=$DST2" --workers 2 \
-    >"$IT_TMP/killed.out" 2>"$IT_TMP/killed.err" </dev/null &
-MPID=$!
-held=
-for _ in $(seq 1 300); do
-    held=$(sql "$DST2" "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep'")
-    [ "$held" = 1 ] && break
-    sleep 0.1
-done
-[ "$held" = 1 ] || { kill -9 -- -"$MPID" 2>/dev/null; fail "the run never reached the chunk holding id 32345"; }
-sleep 0.5 # the other worker finishes what it can
-kill -9 -- -"$MPID" 2>/dev/null
-wait "$MPID" 2>/dev/null
-pass "the run (and its workers) killed with kill -9 mid-table"
-sql "$DST2" "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-             WHERE datname = current_database() AND pid <> pg_backend_pid()" >/dev/null
-done_before=$(sql "$DST2" "SELECT count(*) FROM _migrate.chunks WHERE kind = 'data' AND done_at IS NOT NULL")
-total=$(sql "$DST2" "SELECT count(*) FROM _migrate.chunks WHERE kind = 'data'")
-rows_before=$(sql "$DST2" "SELECT count(*) FROM public.orders")
-echo "# killed with $done_before of $total chunks done, $rows_before rows in"
-[ "$total" -ge 10 ] && [ "$done_before" -ge 1 ] && [ "$done_before" -lt "$total" ] ||
-    fail "expected a partly loaded table: $done_before of $total chunks done"
-pass "partly loaded: $done_before of $total chunks"
-check_eq "the rows in are those of the chunks marked done" "$rows_before" \
-    "$(sql "$DST2" "SELECT coalesce(sum(rows), 0) FROM _migrate.chunks WHERE kind = 'data' AND done_at IS NOT NULL")"
-marks=$(sql "$DST2" "SELECT string_agg(chunk || '@' || done_at, ',' ORDER BY chunk) FROM _migrate.chunks
-                     WHERE kind = 'data' AND done_at IS NOT NULL")
-sql "$DST2" "DELETE FROM pause"
+kill_mid_run "$DST2" "the chunk holding id 32345" "$IT_TMP/orders.lua" source="$SRC" db="$MDB" target="dbname=$DST2" --workers 2
 it_run "$IT_TMP/orders.lua" source="$SRC" db="$MDB" target="dbname=$DST2" --workers 2
 check_rc 0 "the resumed run"
 check_output err "resuming run" "it resumes the run"
 check_status "$MDB.orders" succeeded
 check_eq "exact rows after the resume: count, distinct, sum" "50000 50000 312506250.00" \
     "$(sql "$DST2" "SELECT count(*) || ' ' || count(DISTINCT id) || ' ' || sum(amount) FROM public.orders")"
-check_eq "chunks done before the kill were not loaded again" "$marks" \
-    "$(sql "$DST2" "SELECT string_agg(chunk || '@' || done_at, ',' ORDER BY chunk) FROM _migrate.chunks
-                    WHERE kind = 'data' AND chunk || '@' || done_at = ANY (string_to_array('$marks', ','))")"
+check_marks_kept "$DST2"
 check_eq "same rows as the first run" "$(table_sum "$DST" public.orders id)" "$(table_sum "$DST2" public.orders id)"
 
 it_done

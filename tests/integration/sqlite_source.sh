@@ -9,9 +9,7 @@
 source "$(dirname "$0")/lib/common.sh"
 it_init sqlite_source
 
-command -v sqlite3 >/dev/null || fail "the sqlite3 CLI is needed (apt-get install sqlite3)"
-odbcinst -q -d 2>/dev/null | grep -qx '\[SQLite3\]' ||
-    fail "the SQLite3 ODBC driver is not registered (apt-get install libsqliteodbc)"
+need_sqlite_odbc
 
 it_createdb DST dst
 it_createdb DST2 kill
@@ -157,17 +155,7 @@ check_eq "same customers as the recipe's run" "$(table_sum "$DST" public.custome
 section "kill -9 in the middle of the big table, then resume"
 # The target table exists (the run adopts it) with a trigger that stops
 # the COPY of the chunk holding id 12345 while the table 'pause' has a row.
-sql "$DST2" <<'SQL'
-CREATE TABLE pause (x int);
-INSERT INTO pause VALUES (1);
-CREATE TABLE public.orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, amount numeric, memo text);
-CREATE FUNCTION hold() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF NEW.id = 12345 AND EXISTS (SELECT 1 FROM pause) THEN PERFORM pg_sleep(120); END IF;
-  RETURN NEW;
-END $$;
-CREATE TRIGGER hold BEFORE INSERT ON public.orders FOR EACH ROW EXECUTE FUNCTION hold();
-SQL
+hold_orders "$DST2" "id bigint PRIMARY KEY, customer_id bigint NOT NULL, amount numeric, memo text" 12345
 cat >"$IT_TMP/orders.lua" <<'LUA'
 local m = require "migrate"
 return m.recipe {
@@ -179,42 +167,13 @@ return m.recipe {
   chunk_rows = 2000,
 }
 LUA
-setsid "$MIGRATE" --no-progress "$IT_TMP/orders.lua" db="$DB" target="dbname=$DST2" --workers 2 \
-    >"$IT_TMP/killed.out" 2>"$IT_TMP/killed.err" </dev/null &
-MPID=$!
-held=
-for _ in $(seq 1 300); do
-    held=$(sql "$DST2" "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep'")
-    [ "$held" = 1 ] && break
-    sleep 0.1
-done
-[ "$held" = 1 ] || { kill -9 -- -"$MPID" 2>/dev/null; fail "the run never reached the chunk holding id 12345"; }
-sleep 0.5 # the other worker finishes what it can
-kill -9 -- -"$MPID" 2>/dev/null
-wait "$MPID" 2>/dev/null
-pass "the run (and its workers) killed with kill -9 mid-table"
-sql "$DST2" "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-             WHERE datname = current_database() AND pid <> pg_backend_pid()" >/dev/null
-done_before=$(sql "$DST2" "SELECT count(*) FROM _migrate.chunks WHERE kind = 'data' AND done_at IS NOT NULL")
-total=$(sql "$DST2" "SELECT count(*) FROM _migrate.chunks WHERE kind = 'data'")
-rows_before=$(sql "$DST2" "SELECT count(*) FROM public.orders")
-echo "# killed with $done_before of $total chunks done, $rows_before rows in"
-[ "$total" -ge 10 ] && [ "$done_before" -ge 1 ] && [ "$done_before" -lt "$total" ] ||
-    fail "expected a partly loaded table: $done_before of $total chunks done"
-pass "partly loaded: $done_before of $total chunks"
-check_eq "the rows in are those of the chunks marked done" "$rows_before" \
-    "$(sql "$DST2" "SELECT coalesce(sum(rows), 0) FROM _migrate.chunks WHERE kind = 'data' AND done_at IS NOT NULL")"
-marks=$(sql "$DST2" "SELECT string_agg(chunk || '@' || done_at, ',' ORDER BY chunk) FROM _migrate.chunks
-                     WHERE kind = 'data' AND done_at IS NOT NULL")
-sql "$DST2" "DELETE FROM pause"
+kill_mid_run "$DST2" "the chunk holding id 12345" "$IT_TMP/orders.lua" db="$DB" target="dbname=$DST2" --workers 2
 it_run "$IT_TMP/orders.lua" db="$DB" target="dbname=$DST2" --workers 2
 check_rc 0 "the resumed run"
 check_output err "resuming run" "it resumes the run"
 check_status main.orders succeeded
 check_eq "exact rows after the resume: count, distinct, sum" "20000 20000 50002500.00" \
     "$(sql "$DST2" "SELECT count(*) || ' ' || count(DISTINCT id) || ' ' || sum(amount) FROM public.orders")"
-check_eq "chunks done before the kill were not loaded again" "$marks" \
-    "$(sql "$DST2" "SELECT string_agg(chunk || '@' || done_at, ',' ORDER BY chunk) FROM _migrate.chunks
-                    WHERE kind = 'data' AND chunk || '@' || done_at = ANY (string_to_array('$marks', ','))")"
+check_marks_kept "$DST2"
 
 it_done

@@ -11,9 +11,7 @@
 source "$(dirname "$0")/lib/common.sh"
 it_init type_rules
 
-command -v sqlite3 >/dev/null || fail "the sqlite3 CLI is needed (apt-get install sqlite3)"
-odbcinst -q -d 2>/dev/null | grep -qx '\[SQLite3\]' ||
-    fail "the SQLite3 ODBC driver is not registered (apt-get install libsqliteodbc)"
+need_sqlite_odbc
 
 it_createdb DST dst
 it_createdb DST2 plan

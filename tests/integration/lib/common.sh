@@ -276,3 +276,75 @@ JOIN pg_namespace ns ON ns.oid = c.relnamespace
 WHERE ns.nspname = :'s' AND c.relname = :'n' AND a.attnum > 0 AND NOT a.attisdropped
 EOF
 }
+
+# need_sqlite_odbc: the sqlite3 CLI (to build source files) and the SQLite
+# ODBC driver (to read them); fails the test naming the package otherwise.
+need_sqlite_odbc() {
+    command -v sqlite3 >/dev/null || fail "the sqlite3 CLI is needed (apt-get install sqlite3)"
+    odbcinst -q -d 2>/dev/null | grep -qx '\[SQLite3\]' ||
+        fail "the SQLite3 ODBC driver is not registered (apt-get install libsqliteodbc)"
+}
+
+# Kill -9 a run in the middle of a table, for a resume test.  The target
+# table must exist in DB with a trigger that sleeps (pg_sleep) on one row
+# while the table `pause` has a row (see hold_table).
+#   kill_mid_run DB WHAT MIGRATE_ARGS ...
+# starts `migrate MIGRATE_ARGS` in its own process group, waits for the
+# sleeping row, lets the other worker finish what it can, kills the group
+# with kill -9, ends what it left on the server, and checks that the table
+# is partly loaded: exactly the rows of the chunks marked done.  Sets
+# KILL_MARKS ("chunk@done_at,...": the chunks done before the kill).
+kill_mid_run() {
+    local db=$1 what=$2 pid held= done_before total rows_before
+    shift 2
+    setsid "$MIGRATE" --no-progress "$@" >"$IT_TMP/killed.out" 2>"$IT_TMP/killed.err" </dev/null &
+    pid=$!
+    for _ in $(seq 1 300); do
+        held=$(sql "$db" "SELECT count(*) FROM pg_stat_activity
+                          WHERE datname = current_database() AND wait_event = 'PgSleep'")
+        [ "$held" = 1 ] && break
+        sleep 0.1
+    done
+    [ "$held" = 1 ] || { kill -9 -- -"$pid" 2>/dev/null; fail "the run never reached $what"; }
+    sleep 0.5 # the other worker finishes what it can
+    kill -9 -- -"$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    pass "the run (and its workers) killed with kill -9 mid-table"
+    sql "$db" "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+               WHERE datname = current_database() AND pid <> pg_backend_pid()" >/dev/null
+    done_before=$(sql "$db" "SELECT count(*) FROM _migrate.chunks WHERE kind = 'data' AND done_at IS NOT NULL")
+    total=$(sql "$db" "SELECT count(*) FROM _migrate.chunks WHERE kind = 'data'")
+    rows_before=$(sql "$db" "SELECT count(*) FROM public.orders")
+    echo "# killed with $done_before of $total chunks done, $rows_before rows in"
+    [ "$total" -ge 10 ] && [ "$done_before" -ge 1 ] && [ "$done_before" -lt "$total" ] ||
+        fail "expected a partly loaded table: $done_before of $total chunks done"
+    pass "partly loaded: $done_before of $total chunks"
+    check_eq "the rows in are those of the chunks marked done" "$rows_before" \
+        "$(sql "$db" "SELECT coalesce(sum(rows), 0) FROM _migrate.chunks WHERE kind = 'data' AND done_at IS NOT NULL")"
+    KILL_MARKS=$(sql "$db" "SELECT string_agg(chunk || '@' || done_at, ',' ORDER BY chunk) FROM _migrate.chunks
+                            WHERE kind = 'data' AND done_at IS NOT NULL")
+    sql "$db" "DELETE FROM pause"
+}
+
+# check_marks_kept DB: the chunks done before kill_mid_run were not loaded
+# again by the resumed run (their done marks are unchanged).
+check_marks_kept() {
+    check_eq "chunks done before the kill were not loaded again" "$KILL_MARKS" \
+        "$(sql "$1" "SELECT string_agg(chunk || '@' || done_at, ',' ORDER BY chunk) FROM _migrate.chunks
+                     WHERE kind = 'data' AND chunk || '@' || done_at = ANY (string_to_array('$KILL_MARKS', ','))")"
+}
+
+# hold_orders DB COLUMNS ID: creates public.orders (COLUMNS, the table's
+# column list with its key) in DB, with a trigger that sleeps 120 s on the
+# row whose id is ID while the table `pause` has a row (kill_mid_run).
+hold_orders() {
+    sql "$1" "CREATE TABLE pause (x int);
+              INSERT INTO pause VALUES (1);
+              CREATE TABLE public.orders ($2);
+              CREATE FUNCTION hold() RETURNS trigger LANGUAGE plpgsql AS \$\$
+              BEGIN
+                IF NEW.id = $3 AND EXISTS (SELECT 1 FROM pause) THEN PERFORM pg_sleep(120); END IF;
+                RETURN NEW;
+              END \$\$;
+              CREATE TRIGGER hold BEFORE INSERT ON public.orders FOR EACH ROW EXECUTE FUNCTION hold();"
+}
