@@ -15,9 +15,10 @@
 -- (schema _migrate): run the same command again after a crash and it
 -- resumes.
 --
--- Not yet for ODBC sources: `migrate verify` / --verify, column defaults,
--- `add` columns.  SQLite gives no snapshot: do not write to the file
--- while it is being copied.
+-- Column defaults are carried where PostgreSQL reads them (literals,
+-- CURRENT_TIMESTAMP); `migrate verify` (or --verify) reads the file again
+-- and compares.  Not for ODBC sources: `add` columns.  SQLite gives no
+-- snapshot: do not write to the file while it is being copied.
 local m = require "migrate"
 
 return m.recipe {
