@@ -13,22 +13,10 @@
 source "$(dirname "$0")/lib/common.sh"
 it_init mariadb_source
 
-[ -n "${MG_MARIADB_SOCKET:-}" ] && [ -S "$MG_MARIADB_SOCKET" ] ||
-    fail "no MariaDB: MG_MARIADB_SOCKET is not a socket (CTest's mariadb fixture sets it; by hand: scripts/mariadbtmp.sh)"
-[ -n "${ODBCINI:-}" ] && grep -q '^\[migrate_mariadb\]' "$ODBCINI" ||
-    fail "ODBCINI has no DSN migrate_mariadb (scripts/mariadbtmp.sh writes it)"
-
-MDB=it_mariadb_source_$$
-mdb() { mariadb --no-defaults --socket="$MG_MARIADB_SOCKET" -uroot --default-character-set=utf8mb4 "$@"; }
+need_mariadb
+it_mariadb_db MDB src
 # one value (or tab-separated row) from the source
 msql() { mdb -N -B -r "$MDB" -e "$1" || fail "MariaDB: $1"; }
-mariadb_cleanup() {
-    local rc=$?
-    [ -z "${IT_KEEP:-}" ] && mdb -e "DROP DATABASE IF EXISTS \`$MDB\`" >/dev/null 2>&1
-    (exit "$rc")
-    it_cleanup
-}
-trap mariadb_cleanup EXIT
 
 it_createdb DST dst
 it_createdb DST2 kill
@@ -36,8 +24,6 @@ it_createdb DST3 recipe
 
 section "source"
 mdb <<SQL || fail "could not build the MariaDB source $MDB"
-DROP DATABASE IF EXISTS \`$MDB\`;
-CREATE DATABASE \`$MDB\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
 USE \`$MDB\`;
 SET sql_mode = '';
 CREATE TABLE edge (

@@ -28,6 +28,7 @@ IT_NAME=
 IT_TMP=
 IT_DBS=()
 IT_CHECKS=0
+IT_MDBS=()
 IT_T0=$SECONDS
 
 # psql with no .psqlrc, stop at the first error, unaligned tuples only.
@@ -45,6 +46,10 @@ it_cleanup() {
     [ -n "${IT_KEEP:-}" ] && { echo "# IT_KEEP: databases kept: ${IT_DBS[*]}" >&2; IT_DBS=(); }
     for db in "${IT_DBS[@]}"; do
         dropdb --if-exists --force "$db" >/dev/null 2>&1 || true
+    done
+    [ -n "${IT_KEEP:-}" ] && IT_MDBS=()
+    for db in "${IT_MDBS[@]}"; do
+        mdb -e "DROP DATABASE IF EXISTS \`$db\`" >/dev/null 2>&1 || true
     done
     if [ "$rc" -eq 0 ] && [ -n "$IT_TMP" ]; then
         rm -rf "$IT_TMP"
@@ -347,4 +352,27 @@ hold_orders() {
                 RETURN NEW;
               END \$\$;
               CREATE TRIGGER hold BEFORE INSERT ON public.orders FOR EACH ROW EXECUTE FUNCTION hold();"
+}
+
+# need_mariadb: the CTest fixture's MariaDB (scripts/mariadbtmp.sh): its
+# socket, and the DSN migrate_mariadb in ODBCINI (user migrate).
+need_mariadb() {
+    [ -n "${MG_MARIADB_SOCKET:-}" ] && [ -S "$MG_MARIADB_SOCKET" ] ||
+        fail "no MariaDB: MG_MARIADB_SOCKET is not a socket (CTest's mariadb fixture sets it; by hand: scripts/mariadbtmp.sh)"
+    [ -n "${ODBCINI:-}" ] && grep -q '^\[migrate_mariadb\]' "$ODBCINI" ||
+        fail "ODBCINI has no DSN migrate_mariadb (scripts/mariadbtmp.sh writes it)"
+}
+
+# mdb ARGS: the mariadb client as root on the fixture's socket, UTF-8.
+mdb() { mariadb --no-defaults --socket="$MG_MARIADB_SOCKET" -uroot --default-character-set=utf8mb4 "$@"; }
+
+# it_mariadb_db VAR SUFFIX: a fresh MariaDB database (utf8mb4, binary
+# collation) named after the test, in $VAR; dropped when the test ends.
+it_mariadb_db() {
+    local name="it_${IT_NAME}_$2_$$"
+    mdb -e "DROP DATABASE IF EXISTS \`$name\`;
+            CREATE DATABASE \`$name\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin" ||
+        fail "could not create the MariaDB database $name"
+    IT_MDBS+=("$name")
+    printf -v "$1" '%s' "$name"
 }
