@@ -9,8 +9,10 @@
 local cast = require "migrate.cast"
 local core = require "migrate.core"
 local errors = require "migrate.errors"
+local odbc_types = require "migrate.odbc_types"
 local pg = require "migrate.pg"
 local recipe = require "migrate.recipe"
+local target_mysql = require "migrate.target_mysql"
 
 local M = {}
 
@@ -46,12 +48,20 @@ end
 -- The type, transform, default, not null and identity of one source
 -- column: the default mapping's (the catalog's), changed by the first
 -- type rule that matches; a type in the recipe's cast map wins over the
--- rule's.  `rule` says which decided ("type_rules[2], line 14").
-local function decide(r, entry, t)
+-- rule's.  `rule` says which decided ("type_rules[2], line 14").  For a
+-- MySQL target (`dialect` "mysql") the types are MySQL's: the default
+-- mapping is migrate.target_mysql's, and a rule's `to` is a MySQL type.
+local function decide(r, entry, t, dialect)
   local c = t.column
   local serial = not c.identity and c.default and c.default:match("^nextval%(") ~= nil
   local d = { type = c.type, transform = c.transform, default = c.default,
               not_null = c.not_null, identity = c.identity ~= nil or serial }
+  if dialect == "mysql" then
+    local why
+    d.type, why = target_mysql.type_of(c)
+    if why then d.warning = why end
+  end
+  local mapped = d.type
   local rule, facts = cast.find(r.type_rules, entry, c)
   if rule then
     cast.apply(rule, d, facts)
@@ -60,6 +70,19 @@ local function decide(r, entry, t)
   if t.cast then
     d.type = t.cast
     d.rule = d.rule and (t.cast_from .. "; " .. d.rule) or t.cast_from
+  end
+  if d.type ~= mapped then d.warning = nil end
+  if entry.source_type == "odbc" and d.type ~= c.type and c.default_kind ~= nil
+      and not (rule and rule.drop_default) and not d.identity then
+    -- The catalog translated the default for the mapped type; a rule's
+    -- type needs it again (DEFAULT CURRENT_TIMESTAMP on a date is
+    -- CURRENT_DATE, '1' on a boolean true).
+    local why
+    d.default, why = odbc_types.column_default(c, d.type)
+    if why then
+      core.log("warn", "plan", string.format("%s.%s.%s: %s; the target column gets no default",
+        entry.schema, entry.name, c.name, why))
+    end
   end
   if rule and d.transform and entry.source_type ~= "odbc" then
     local _, file, line = cast.origin(rule)
@@ -74,7 +97,7 @@ end
 -- rename, column_naming, truncation and checks), with types, identity,
 -- defaults and generated expressions carried over from the source, and
 -- the value transform the ODBC reader applies.
-local function map_columns(r, entry, vars)
+local function map_columns(r, entry, vars, dialect)
   local cols, renamed = {}, false
   for _, t in ipairs(recipe.target_columns(r, entry)) do
     if t.added then
@@ -90,14 +113,17 @@ local function map_columns(r, entry, vars)
           entry.schema, entry.name, c.name, t.target))
       end
       if t.target ~= c.name then renamed = true end
-      local d, serial = decide(r, entry, t)
+      local d, serial = decide(r, entry, t, dialect)
+      if d.warning then
+        core.log("warn", "plan", string.format("%s.%s.%s: %s", entry.schema, entry.name, c.name, d.warning))
+      end
       local col = {
         source = c.name, target = t.target, type = d.type,
         type_name = c.type_name, type_schema = c.type_schema,
         not_null = d.not_null, collation = c.collation,
         transform = d.transform, rule = d.rule,
       }
-      if d.type ~= c.type then
+      if d.type ~= c.type and dialect ~= "mysql" then
         -- a PostgreSQL source casts; an ODBC source's text is parsed by the target
         col.expr = string.format("%s::%s", qi(c.name), d.type)
         col.type_schema, col.type_name = nil, nil
@@ -109,7 +135,9 @@ local function map_columns(r, entry, vars)
       elseif serial then
         default = nil -- its sequence is the source's
       end
-      if col.identity and not integer_type(col.type) then col.identity = nil end
+      if col.identity and not integer_type(dialect == "mysql" and c.type or col.type) then
+        col.identity = nil
+      end
       if c.generated == "s" then
         col.generated_expr = default
       else
@@ -160,8 +188,10 @@ local function ident_list(names)
   return table.concat(q, ", ")
 end
 
--- CREATE TABLE for a task (with the primary key when with_key).
+-- CREATE TABLE for a task (with the primary key when with_key; a MySQL
+-- target always has it, see migrate.target_mysql).
 function M.create_sql(task, with_key)
+  if task.dialect == "mysql" then return target_mysql.create_sql(task) end
   local lines = {}
   for _, c in ipairs(task.columns) do
     local parts = { qi(c.target), c.type }
@@ -201,10 +231,19 @@ function M.source_ident(entry, name)
   return q .. name:gsub(q, q .. q) .. q
 end
 
+-- psqlODBC rewrites these when it fetches them as characters (infinity
+-- as a zero date, BC dropped, years past 9999 cut, timestamptz without
+-- its offset); as text the server's own spelling comes through.
+local PG_AS_TEXT = { date = true, timestamp = true, timestamptz = true, time = true,
+                     timetz = true, interval = true }
+
 -- An ODBC source: a plain SELECT in the source's dialect, whose rows the
--- copy engine encodes as COPY text.  No ONLY, no casts: the target parses.
+-- copy engine encodes as COPY text.  No ONLY, no casts (but for the
+-- date and time types of PostgreSQL through psqlODBC): the target parses.
 local function odbc_select(task, range)
   local entry = task.entry
+  local by_name = {}
+  for _, c in ipairs(entry.columns) do by_name[c.name] = c end
   local select = {}
   for i, c in ipairs(M.copied(task)) do
     if not c.source then
@@ -213,6 +252,10 @@ local function odbc_select(task, range)
         task.label, c.target))
     end
     select[i] = M.source_ident(entry, c.source)
+    local src = by_name[c.source]
+    if task.source_dbms == "PostgreSQL" and src and PG_AS_TEXT[(src.type_name or ""):lower()] then
+      select[i] = select[i] .. "::text"
+    end
   end
   local conds = {}
   if task.filter then conds[#conds + 1] = "(" .. task.filter .. ")" end
@@ -222,10 +265,55 @@ local function odbc_select(task, range)
     entry.source_qualified, where)
 end
 
+-- A PostgreSQL source for a MySQL target: COPY text of a SELECT whose
+-- items send what MySQL reads (target_mysql.read_plan), in primary key
+-- order: InnoDB appends to its clustered index instead of splitting
+-- pages, and a failing row's position names its key (M.row_key_sql).
+local function mysql_read_sql(task, range, list)
+  local select = {}
+  for i, c in ipairs(M.copied(task)) do
+    if not c.source then
+      errors.raise("recipe", string.format(
+        "%s: added columns (%s) are for PostgreSQL targets only in this version", task.label, c.target))
+    end
+    select[i] = c.select
+  end
+  if list then select = { list } end
+  local from = (task.source.kind == "table" and "ONLY " or "") .. task.source.qualified
+  local conds = {}
+  if task.filter then conds[#conds + 1] = "(" .. task.filter .. ")" end
+  if range then conds[#conds + 1] = range end
+  local where = #conds > 0 and (" WHERE " .. table.concat(conds, " AND ")) or ""
+  local order = ""
+  local pk = task.entry.primary_key
+  if pk then
+    local cols = {}
+    for i, n in ipairs(pk.columns) do cols[i] = qi(n) end
+    order = " ORDER BY " .. table.concat(cols, ", ")
+  end
+  return string.format("SELECT %s FROM %s%s%s", table.concat(select, ", "), from, where, order)
+end
+
+-- The primary key of the n-th row (1-based) a MySQL target's chunk read,
+-- as "a = 1, b = x" text through a query on the source; nil without a key.
+function M.row_key_sql(task, range, n)
+  local pk = task.entry.primary_key
+  if not pk then return nil end
+  local parts = {}
+  for i, name in ipairs(pk.columns) do
+    parts[i] = string.format("%s || ' = ' || coalesce(%s::text, 'NULL')", pg.quote_literal(name), qi(name))
+  end
+  local sql = mysql_read_sql(task, range, table.concat(parts, " || ', ' || ") .. " AS k")
+  return string.format("%s OFFSET %d LIMIT 1", sql, n - 1)
+end
+
 -- The source side's COPY; `range` (optional) is SQL selecting one chunk.
 -- For an ODBC source: the SELECT the copy engine reads.
 function M.source_copy_sql(task, range)
   if task.entry and task.entry.source_type == "odbc" then return odbc_select(task, range) end
+  if task.dialect == "mysql" then
+    return string.format("COPY (%s) TO STDOUT (FORMAT text)", mysql_read_sql(task, range))
+  end
   local cols = M.copied(task)
   local fmt = task.format
   local plain = task.source.kind == "table" and not task.filter and not range
@@ -353,6 +441,7 @@ function M.post_sql(task)
     end
     return out
   end
+  if task.dialect == "mysql" then return target_mysql.post_sql(task, mapped) end
   if task.key and not task.key_created then
     steps[#steps + 1] = { what = "primary key", sql = string.format(
       "ALTER TABLE %s ADD PRIMARY KEY (%s)", task.target.qualified, ident_list(task.key)) }
@@ -454,7 +543,14 @@ function M.foreign_key_sql(task, tasks_by_source)
         ok = ok and refcols[i] ~= nil
       end
     end
-    if ok then
+    if ok and task.dialect == "mysql" then
+      local step, why = target_mysql.foreign_key_step(task, ref, fk, cols, refcols)
+      if step then
+        steps[#steps + 1] = step
+      else
+        task.notes[#task.notes + 1] = "foreign key " .. fk.name .. " skipped: " .. why
+      end
+    elseif ok then
       local sql = string.format("ALTER TABLE %s ADD FOREIGN KEY (%s) REFERENCES %s (%s) ON UPDATE %s ON DELETE %s",
         task.target.qualified, ident_list(cols), ref.target.qualified, ident_list(refcols),
         fk.on_update, fk.on_delete)
@@ -473,6 +569,8 @@ end
 -- setval for every identity column, to the column's max.
 function M.identity_reset_sql(task)
   local out = {}
+  -- InnoDB moves AUTO_INCREMENT past every value inserted explicitly.
+  if task.dialect == "mysql" then return out end
   for _, c in ipairs(task.columns) do
     if c.identity then
       out[#out + 1] = string.format(
@@ -505,9 +603,15 @@ function M.task(r, entry, target, ctx)
     core.log("warn", "plan", string.format("target name of %s.%s truncated to 63 bytes: %s",
       entry.schema, entry.name, target.name))
   end
-  local cols, renamed = map_columns(r, entry, vars)
+  local dialect = ctx.target_type == "mysql" and "mysql" or nil
+  local cols, renamed = map_columns(r, entry, vars, dialect)
+  if dialect and r.target_schema == "${schema}" then
+    -- MySQL's schemas are databases: by default, the connection's
+    target = { schema = ctx.target_database, name = target.name, truncated = target.truncated }
+  end
   local task = {
     entry = entry,
+    source_dbms = ctx.source_dbms,
     label = entry.schema .. "." .. entry.name,
     source = { schema = entry.schema, name = entry.name, kind = entry.kind,
                qualified = M.qualified(entry.schema, entry.name) },
@@ -554,6 +658,7 @@ function M.task(r, entry, target, ctx)
       "%s: upsert with conflict '%s' needs a key: the table has no primary key; set key = {...} in table_options",
       task.label, task.conflict))
   end
+  if dialect then target_mysql.finish_task(task) end
   return task
 end
 
@@ -599,7 +704,20 @@ function M.tasks(r, entries, ctx)
   for i, t in ipairs(recipe.target_tables(r, entries, kinds)) do
     tasks[i] = M.task(r, t.entry, t.target, ctx)
   end
-  check_timezones(r, tasks, ctx.target)
+  if ctx.target_type == "mysql" then
+    -- several source schemas may land in one database
+    local seen = {}
+    for _, t in ipairs(tasks) do
+      local other = seen[t.target.qualified]
+      if other then
+        recipe_error(r, string.format("%s and %s both go to the MySQL table %s: rename one (naming, target_schema or table_options target)",
+          other, t.label, t.target_label))
+      end
+      seen[t.target.qualified] = t.label
+    end
+  else
+    check_timezones(r, tasks, ctx.target)
+  end
   -- `after` names tables of this run (what a task waits for).
   local labels = {}
   for _, t in ipairs(tasks) do labels[t.label] = true end

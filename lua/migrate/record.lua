@@ -130,7 +130,9 @@ end
 -- A record kept apart from the target: its run token and the target.
 function M.attach_target(rec, target)
   if not target then return rec end
-  ensure(target, LANDED_SQL)
+  -- a target of another dialect keeps its marks its own way (target.landed:
+  -- ensure, mark, done; see migrate.target_mysql)
+  if target.landed then target.landed.ensure(target) else ensure(target, LANDED_SQL) end
   rec.target = target
   rec.token = rec.conn:query("SELECT token FROM _migrate.runs WHERE run_id = $1", rec.run_id)[1].token
   rec.pending = {}
@@ -195,7 +197,9 @@ end
 
 -- The finished step `step` of `task` ({rows = n}), or nil.
 function M.done(rec, task, step)
-  if rec.target then
+  if rec.target and rec.target.landed then
+    return rec.target.landed.done(rec.target, rec.token, task, step)
+  elseif rec.target then
     return rec.target:query("SELECT rows FROM _migrate.landed WHERE token = $1 AND task = $2 AND what = $3",
       rec.token, task, step)[1]
   end
@@ -416,7 +420,10 @@ end
 -- Mark a step done.  Call it INSIDE the transaction that did the step's
 -- work: both commit together or neither does.
 function M.mark(rec, task, step, rows)
-  if rec.target then
+  if rec.target and rec.target.landed then
+    rec.target.landed.mark(rec.target, rec.token, task, step, rows)
+    return
+  elseif rec.target then
     rec.target:query([[
       INSERT INTO _migrate.landed (token, task, what, rows) VALUES ($1, $2, $3, $4)
       ON CONFLICT DO NOTHING]], rec.token, task, step, rows)

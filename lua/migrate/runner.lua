@@ -32,6 +32,22 @@ end
 local connect = work.connect
 M.connect = connect
 
+-- "pg", or "mysql" for an ODBC target (work.connect refuses other
+-- ODBC databases as targets).
+local function target_type_of(r)
+  return work.kind_of(r, "target") == "odbc" and "mysql" or "pg"
+end
+
+-- The record of a run into MySQL must be in PostgreSQL: --state.
+local function need_state(r, options)
+  if target_type_of(r) == "mysql" and not (options and options.state) then
+    require("migrate.errors").raise("usage",
+      "a MySQL/MariaDB target keeps the migration record in PostgreSQL: give --state URL " ..
+      "(a PostgreSQL database for the record, e.g. --state postgresql:///migrate_state)")
+  end
+end
+M.need_state = need_state
+
 -- Key ranges between the bounds, open at both ends: a resumed run (a new
 -- snapshot) sees keys below the first and above the last bound too.
 -- nil without bounds (the table is not split).
@@ -153,11 +169,23 @@ end
 -- needs.  Returns the run context and the catalog entries.
 function M.open(r)
   local ctx = { recipe = r, params = r.params, source_type = work.kind_of(r, "source"),
-                target_type = "pg" }
+                target_type = target_type_of(r) }
   ctx.log = function(msg) core.log("info", "recipe", tostring(msg)) end
   ctx.source = connect(r, "source", "source")
   ctx.target = connect(r, "target", "target")
+  if ctx.target_type == "mysql" then
+    if ctx.source_type == "odbc" then
+      require("migrate.errors").raise("usage",
+        "an ODBC source into a MySQL target is not supported in this version: the source must be PostgreSQL")
+    end
+    ctx.target_database = ctx.target:query("SELECT DATABASE() AS db")[1].db
+    if not ctx.target_database then
+      require("migrate.errors").raise("usage",
+        "the MySQL target connection names no database: add Database=... to it")
+    end
+  end
   if ctx.source_type == "odbc" then
+    ctx.source_dbms = ctx.source:dbms()
     -- no snapshot to share: the source is read as it is
     return ctx, catalog.load_odbc(ctx.source, { schemas = r.schemas })
   end
@@ -343,6 +371,11 @@ end
 function M.execute(ctx, tasks, options)
   options = options or {}
   local r = ctx.recipe
+  need_state(r, options)
+  if ctx.target_type == "mysql" then
+    -- tasks of a plan file too (finish_task is idempotent)
+    for _, t in ipairs(tasks) do require("migrate.target_mysql").finish_task(t) end
+  end
   local s = run_settings(r, options)
   local t0 = core.now()
   local state = ctx.target
@@ -385,7 +418,9 @@ function M.execute(ctx, tasks, options)
   if ctx.source_type ~= "odbc" then
     snapshot = ctx.source:query("SELECT pg_export_snapshot() AS s")[1].s
   end
-  local doc = require("migrate.planfile").document(r, ctx, tasks)
+  -- (the plan's fingerprint is an md5 on a PostgreSQL server: the record's)
+  local doc = require("migrate.planfile").document(r,
+    ctx.target_type == "pg" and ctx or setmetatable({ target = state }, { __index = ctx }), tasks)
   record.attempt(rec, yaml.encode(doc), cjson.encode(s), snapshot)
   local w = M.worker(ctx, rec, tasks, s, options, nil)
   if s.workers > 1 then
@@ -507,11 +542,12 @@ function M.worker_main(params, options)
   end
   if s.separate_state then record.attach_target(rec, target) end
   local ctx = { recipe = r, params = r.params, source_type = work.kind_of(r, "source"),
-                target_type = "pg", target = target }
+                target_type = target_type_of(r), target = target }
   ctx.log = function(msg) core.log("info", "recipe", tostring(msg)) end
   ctx.source = work.connect_source(r, run.snapshot)
   local entries
   if ctx.source_type == "odbc" then
+    ctx.source_dbms = ctx.source:dbms()
     entries = catalog.load_odbc(ctx.source, { schemas = r.schemas })
   else
     ctx.source:exec("SAVEPOINT migrate_catalog")
@@ -521,6 +557,10 @@ function M.worker_main(params, options)
     ctx.source:exec("SET LOCAL search_path TO DEFAULT")
   end
   local tasks = require("migrate.planfile").tasks_from_text(run.plan, entries)
+  for _, t in ipairs(tasks) do
+    t.source_dbms = ctx.source_dbms
+    if ctx.target_type == "mysql" then require("migrate.target_mysql").finish_task(t) end
+  end
   local w = M.worker(ctx, rec, tasks, s, { progress = false, state = options.state }, run.snapshot)
   core.log("info", "worker", string.format("%s joined run %d", w.id, rec.run_id))
   local outcome = work.loop(w)
@@ -577,6 +617,7 @@ end
 
 -- Run a recipe file, or a plan file written by `migrate plan`.
 function M.run_file(path, params, options)
+  need_state(M.settings_of(path, params), options)
   local ctx, tasks = M.prepare_file(path, params, options)
   return M.execute(ctx, tasks, options)
 end

@@ -23,6 +23,7 @@ local catalog = require "migrate.catalog"
 local plan = require "migrate.plan"
 local record = require "migrate.record"
 local report = require "migrate.report"
+local target_mysql = require "migrate.target_mysql"
 local template = require "migrate.template"
 
 -- Tries a chunk gets beyond its reruns when the server picks it as a
@@ -68,13 +69,23 @@ function M.kind_of(r, field)
 end
 
 -- An ODBC connection (migrate.odbc) with the methods the run uses on a
--- migrate.pg one: query, exec, catalog, display, dbms, alive, close.
+-- migrate.pg one: query, exec, catalog, display, dbms, alive, close, and
+-- begin, commit, rollback (autocommit off between begin and the end).
 -- `raw` is the binding's userdata, for migrate.copy.run.
 local function odbc_connection(str, side)
   local raw = require("migrate.odbc").connect(str, side)
   local c = { raw = raw, kind = "odbc", open = true }
   function c.query(_, sql, ...) return raw:query(sql, ...) end
   function c.exec(_, sql) return raw:exec(sql) end
+  function c.begin() raw:autocommit(false) end
+  function c.commit()
+    raw:commit()
+    raw:autocommit(true)
+  end
+  function c.rollback()
+    raw:rollback()
+    raw:autocommit(true)
+  end
   function c.catalog(_, ...) return raw:catalog(...) end
   function c.display() return raw:display() end
   function c.dbms() return raw:dbms() end
@@ -87,12 +98,45 @@ local function odbc_connection(str, side)
   return setmetatable(c, { __tostring = function() return tostring(raw) end })
 end
 
+-- A MySQL or MariaDB target session: strict, UTC, its landed marks in
+-- the target database (migrate.target_mysql).  Any other ODBC target is
+-- refused: its DDL and writes are not made yet.
+local function mysql_target(c)
+  local dbms = c.dbms()
+  if not target_mysql.is_mysql(dbms) then
+    c.close()
+    error(core.error { code = "connect", side = "target", msg = string.format(
+      "target: %s through ODBC is not a supported target in this version (MySQL and MariaDB are)",
+      tostring(dbms)) }, 0)
+  end
+  for _, sql in ipairs(target_mysql.SESSION_SQL) do c.exec(c, sql) end
+  -- PostgreSQL's $1, $2 ... (the plan's fingerprint, hooks written for
+  -- either target) become ODBC's ? when they come in order, once each.
+  local raw_query = c.query
+  function c.query(self, sql, ...)
+    local n, seq = select("#", ...), 0
+    local odbc_sql = sql:gsub("%$(%d+)", function(d)
+      seq = seq + 1
+      if tonumber(d) ~= seq then seq = math.huge end
+      return "?"
+    end)
+    if n > 0 and seq == n then sql = odbc_sql end
+    return raw_query(self, sql, ...)
+  end
+  c.landed = target_mysql.landed
+  c.dialect = "mysql"
+  return c
+end
+
 -- Open the source or target named by the recipe (or plan settings).
--- An ODBC connection string (odbc:...) is a source only, for now.
+-- An ODBC target is MySQL or MariaDB.
 function M.connect(r, field, side)
   local str = template.expand(r[field], r.params or {})
   if str:match("^odbc:") and side == "source" then
     return odbc_connection(str, side)
+  end
+  if str:match("^odbc:") and side == "target" then
+    return mysql_target(odbc_connection(str, side))
   end
   if str:match("^odbc:") or str:match("^https?://") then
     error(core.error { code = "connect", side = side, msg = string.format(
@@ -121,14 +165,18 @@ function M.connect_source(r, snapshot)
 end
 
 -- Run fn inside BEGIN/COMMIT on conn; roll back and re-raise on error.
+-- (An ODBC connection: autocommit off, then commit or rollback.  MySQL
+-- commits DDL by itself: callers order their statements for it.)
 function M.in_transaction(conn, fn)
-  conn:exec("BEGIN")
+  if conn.kind == "odbc" then conn:begin() else conn:exec("BEGIN") end
   local ok, err = pcall(fn)
   if ok then
-    conn:exec("COMMIT")
+    if conn.kind == "odbc" then conn:commit() else conn:exec("COMMIT") end
     return
   end
-  if conn:alive() then pcall(conn.exec, conn, "ROLLBACK") end
+  if conn:alive() then
+    if conn.kind == "odbc" then pcall(conn.rollback, conn) else pcall(conn.exec, conn, "ROLLBACK") end
+  end
   error(err, 0)
 end
 local in_transaction = M.in_transaction
@@ -193,7 +241,7 @@ local function adopt_existing(task, existing)
     local t = existing[c.target]
     if not t then
       missing[#missing + 1] = c.target
-    elseif t.type ~= c.type or not t.builtin then
+    elseif task.dialect ~= "mysql" and (t.type ~= c.type or not t.builtin) then
       task.format = "text"
     end
   end
@@ -210,18 +258,65 @@ local function know(w, task)
   if w.known[task.label] then return end
   task.created = record.done(w.rec, task.label, "created") ~= nil
   if task.created then
-    task.key_created = task.policy == "upsert"
+    task.key_created = task.policy == "upsert" or task.dialect == "mysql"
   else
-    local existing = catalog.table_columns(w.ctx.target, task.target.schema, task.target.name)
+    local existing = (task.dialect == "mysql" and target_mysql or catalog).table_columns(
+      w.ctx.target, task.target.schema, task.target.name)
     if existing then adopt_existing(task, existing) end
   end
   w.known[task.label] = true
+end
+
+-- prepare_target for MySQL, whose DDL commits by itself.  The "created"
+-- mark goes in first and the CREATE TABLE commits it: killed before the
+-- CREATE, the resumed run finds the mark and no table, and makes it;
+-- after, it finds both and empties the table (its rows were not marked
+-- done).  A table the run found is emptied with DELETE, inside the
+-- chunk's transaction, so that its old rows go only when the new ones
+-- come (and a foreign key to it does not stop it, as it stops TRUNCATE).
+local function prepare_mysql(w, task)
+  local dst = w.ctx.target
+  local existing = target_mysql.table_columns(dst, task.target.schema, task.target.name)
+  local ours = existing and record.done(w.rec, task.label, "created") ~= nil
+  w.known[task.label] = true
+  task.key_created = true
+  local function without_fk_checks(sql)
+    dst:exec("SET SESSION foreign_key_checks = 0")
+    local ok, err = pcall(dst.exec, dst, sql)
+    dst:exec("SET SESSION foreign_key_checks = 1")
+    if not ok then error(err, 0) end
+  end
+  if existing and task.create == "recreate" and not ours then
+    without_fk_checks("DROP TABLE " .. task.target.qualified)
+    existing = nil
+  end
+  if ours then
+    task.created = true
+    without_fk_checks("TRUNCATE TABLE " .. task.target.qualified)
+    return false
+  end
+  if existing then
+    adopt_existing(task, existing)
+    task.created = false
+    if task.policy == "overwrite" then dst:exec("DELETE FROM " .. task.target.qualified) end
+    return false
+  end
+  if task.create == "never" then
+    error(core.error { code = "target", side = "target", msg = string.format(
+      "target table %s does not exist (create = \"never\")", task.target_label) }, 0)
+  end
+  record.mark(w.ctx.record, task.label, "created")
+  record.mark(w.ctx.record, task.label, "primary key")
+  dst:exec(plan.create_sql(task, true))
+  task.created = true
+  return false
 end
 
 -- The target table, made ready inside the transaction of the chunk that
 -- prepares it: dropped and created, created, truncated or adopted as it
 -- is.  Returns true when that transaction may COPY with FREEZE.
 local function prepare_target(w, task)
+  if task.dialect == "mysql" then return prepare_mysql(w, task) end
   local ctx, dst = w.ctx, w.ctx.target
   local existing = catalog.table_columns(dst, task.target.schema, task.target.name)
   local ours = existing and record.done(w.rec, task.label, "created") ~= nil
@@ -288,10 +383,59 @@ local function run_copy(ctx, task, source_sql, target_sql, options)
   return stats
 end
 
+-- A failed copy into MySQL, told the way a user can act on it: a source
+-- value MySQL cannot hold names its column and value; a row the target
+-- refused names its key (read again from the source, in the same
+-- snapshot and order) besides the SQLSTATE and the driver's message.
+local function mysql_copy_error(ctx, task, cond, err)
+  if not core.is_error(err) then return err end
+  local i, value = target_mysql.range_error(err)
+  if i then
+    local c = plan.copied(task)[i]
+    return core.error { code = "copy", side = "source", sqlstate = "22008",
+      table = task.label, msg = string.format(
+        "column %s holds %s, which MySQL's %s cannot hold (years 1 to 9999, no infinity): " ..
+        "filter the rows, or give the column a type rule (to = \"VARCHAR(40)\")",
+        c and c.source or ("#" .. i), value, c and c.type or "type") }
+  end
+  local n = err.side == "target" and tonumber(tostring(err.msg):match("at row (%d+)"))
+  if n and ctx.source.kind ~= "odbc" then
+    local sql = plan.row_key_sql(task, cond, n)
+    local ok, rows = pcall(function()
+      ctx.source:exec("ROLLBACK TO SAVEPOINT migrate_rows")
+      return ctx.source:query(sql)
+    end)
+    if ok and sql and rows[1] then
+      err.msg = string.format("row %s: %s", rows[1].k, err.msg)
+    end
+  end
+  return err
+end
+
+-- Copy a slice into MySQL: INSERT (or INSERT ... ON DUPLICATE KEY UPDATE)
+-- with parameter arrays, bytea and booleans as typed parameters.
+local function copy_mysql(ctx, task, cond, options)
+  local copied = plan.copied(task)
+  local kinds = {}
+  for i, c in ipairs(copied) do kinds[i] = c.param_kind or "text" end
+  local progress = progress_printer(task, options)
+  ctx.source:exec("SAVEPOINT migrate_rows")
+  local ok, stats = pcall(copy.run, {
+    source = ctx.source, source_sql = plan.source_copy_sql(task, cond),
+    target = ctx.target.raw, target_sql = target_mysql.insert_sql(task, copied),
+    format = "text", param_kinds = kinds, progress = progress,
+  })
+  if progress then io.stderr:write("\r\27[K") end
+  if not ok then error(mysql_copy_error(ctx, task, cond, stats), 0) end
+  ctx.source:exec("RELEASE SAVEPOINT migrate_rows")
+  return { rows = stats.rows, bytes = stats.bytes }
+end
+
 -- Copy one slice of the source (all of it, or the rows matching `cond`)
 -- into the target, inside the caller's transaction.  Upsert stages and
 -- merges.
 local function copy_rows(ctx, task, cond, freeze, options)
+  if task.dialect == "mysql" then return copy_mysql(ctx, task, cond, options) end
   local dst = ctx.target
   if task.policy ~= "upsert" then
     local stats = run_copy(ctx, task, plan.source_copy_sql(task, cond),
@@ -322,6 +466,7 @@ end
 -- savepoint, which undoes the setting too).
 local function copy_slice(ctx, task, cond, freeze, options)
   local tz_sql, tz = plan.timezone_sql(task)
+  if task.dialect == "mysql" then tz_sql = nil end
   if not tz_sql then return copy_rows(ctx, task, cond, freeze, options) end
   ctx.target:query(tz_sql, tz)
   local src = ctx.source.kind ~= "odbc" and ctx.source
@@ -342,7 +487,10 @@ function M.run_steps(ctx, label, steps)
       ok, err = pcall(ctx.target.exec, ctx.target, step.sql)
     elseif not record.done(ctx.record, label, step.what) then
       ok, err = pcall(in_transaction, ctx.target, function()
-        ctx.target:exec(step.sql)
+        -- MySQL's DDL commits by itself, before the mark: a step found
+        -- made (killed in between) is only marked.
+        local made = step.exists and ctx.target:query(step.exists.sql, unpack(step.exists.params))[1]
+        if not made then ctx.target:exec(step.sql) end
         record.mark(ctx.record, label, step.what)
       end)
     end
@@ -357,7 +505,10 @@ end
 -- The remark of a finished task: upsert counts, how it was split, notes.
 local function remark_of(task, totals)
   local parts = {}
-  if task.policy == "upsert" then
+  if task.policy == "upsert" and task.dialect == "mysql" then
+    -- ON DUPLICATE KEY UPDATE does not tell the writer which rows it updated
+    parts[#parts + 1] = string.format("%s rows inserted or updated", report.thousands(totals.rows))
+  elseif task.policy == "upsert" then
     parts[#parts + 1] = string.format("%s inserted, %s updated, %s unchanged",
       report.thousands(totals.inserted), report.thousands(totals.updated),
       report.thousands(totals.rows - totals.inserted - totals.updated))
@@ -391,7 +542,9 @@ local function finish_task(w, task, c)
     end
     failure = M.run_steps(ctx, task.label, steps)
   end
-  if not failure and w.options.verify then
+  if not failure and w.options.verify and task.dialect == "mysql" then
+    log("warn", "%s: --verify is for PostgreSQL targets in this version: not verified", task.target_label)
+  elseif not failure and w.options.verify then
     local v = require("migrate.verify").table(ctx, task)
     if v.status ~= "match" then failure = "verify: " .. tostring(v.remark) end
     res.remark = res.remark and (res.remark .. "; verified") or "verified"
@@ -441,7 +594,14 @@ local function do_chunk(w, task, c)
   else
     log("info", "%s -> %s (%s, %s)", task.label, task.target_label, task.policy, task.format)
   end
-  if c.kind ~= "data" and task.create ~= "never" then
+  if c.kind ~= "data" and task.create ~= "never" and task.dialect == "mysql" then
+    local ok, err = pcall(ctx.target.exec, ctx.target,
+      "CREATE DATABASE IF NOT EXISTS " .. target_mysql.quote(task.target.schema))
+    if not ok and not ctx.target:query("SELECT 1 AS x FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?",
+        task.target.schema)[1] then
+      error(err, 0)
+    end
+  elseif c.kind ~= "data" and task.create ~= "never" then
     -- Before the chunk's transaction, which may be long: workers making
     -- the same schema at once wait for each other only this long.
     local ok, err = pcall(ctx.target.exec, ctx.target,
@@ -453,7 +613,9 @@ local function do_chunk(w, task, c)
   local held = in_chunk(w, task, c, function()
     if c.timeout then
       local left = math.max(1, math.floor((c.timeout - (c.elapsed or 0)) * 1000))
-      ctx.target:exec(string.format("SET LOCAL statement_timeout = %d", left))
+      if task.dialect ~= "mysql" then
+        ctx.target:exec(string.format("SET LOCAL statement_timeout = %d", left))
+      end
       -- the source too: a slow read ends at the deadline, not when it is done
       if ctx.source.kind ~= "odbc" then
         ctx.source:exec(string.format("SET LOCAL statement_timeout = %d", left))

@@ -12,12 +12,14 @@
 # foreign keys and the identity of a serial column; `migrate verify` on
 # the ODBC load, and a change it finds.
 #
-# Not here, because psqlODBC rewrites date/time values fetched as
-# SQL_C_CHAR (unless the SELECT reads them as text): the infinities of
-# date, timestamp and timestamptz ('infinity' -> "0000-00-00 00:00:00"),
-# years after 9999, BC dates (the "BC" is dropped), and timestamptz in a
-# source session whose TimeZone differs from the target's (sent as local
-# time without its offset).  Every session here runs in UTC (PGTZ).
+# psqlODBC rewrites date/time values fetched as SQL_C_CHAR: the
+# infinities of date, timestamp and timestamptz ('infinity' -> "0000-00-00
+# 00:00:00"), years after 9999, BC dates (the "BC" is dropped), and
+# timestamptz in a source session whose TimeZone differs from the
+# target's (sent as local time without its offset).  So the SELECT reads
+# date, time, timestamp(tz), timetz and interval columns as text: the
+# table `times` holds such values, read by a psqlODBC session in
+# Asia/Kolkata (ConnSettings) while the target's runs in UTC (PGTZ).
 source "$(dirname "$0")/lib/common.sh"
 it_init psqlodbc_source
 export PGTZ=UTC
@@ -57,6 +59,14 @@ INSERT INTO kinds VALUES
   '{"deep": {"x": [true, false, null]}}', (SELECT array_agg(g) FROM generate_series(1, 3000) g),
   '{"{braces}"}');
 INSERT INTO kinds (id) VALUES (2);
+CREATE TABLE times (id int PRIMARY KEY, d date, ts timestamp(6), tstz timestamptz, tm time, ttz timetz, iv interval);
+INSERT INTO times VALUES
+ (1, 'infinity', 'infinity', 'infinity', '24:00', '12:00:00.5+05:30', '-178000000 years'),
+ (2, '-infinity', '-infinity', '-infinity', '00:00', '00:00-14', '1 day -00:00:00.000001'),
+ (3, '0044-03-15 BC', '4713-11-24 00:00:00 BC', '4713-01-01 00:00+00 BC', '12:34:56.789', '23:59:59.999999+14', '3 mons'),
+ (4, '12345-06-07', '294276-12-31 23:59:59.999999', '99999-12-31 23:59:59.999999+00', NULL, NULL, NULL),
+ (5, '2024-02-29', '2024-01-02 03:04:05.123456', '2024-06-01 12:00:00.000001+05:30', '00:00:00.000001', '01:02:03+00', '-1 mons +2 days'),
+ (6, NULL, NULL, NULL, NULL, NULL, NULL);
 CREATE TABLE parent (id int8 PRIMARY KEY, name varchar(30) NOT NULL UNIQUE);
 CREATE TABLE child (id serial PRIMARY KEY,
                     parent_id int8 NOT NULL REFERENCES parent (id) ON DELETE CASCADE,
@@ -79,7 +89,7 @@ return m.recipe {
 }
 LUA
 # CommLog=0: Debian's odbcinst.ini turns the driver's log files in /tmp on
-ODBC="odbc:Driver=PostgreSQL Unicode;Servername=${PGHOST:-localhost};Port=${PGPORT:-5432};Database=$SRC;UID=$PGUSER;CommLog=0"
+ODBC="odbc:Driver=PostgreSQL Unicode;Servername=${PGHOST:-localhost};Port=${PGPORT:-5432};Database=$SRC;UID=$PGUSER;CommLog=0;ConnSettings=SET TimeZone = 'Asia/Kolkata'"
 
 section "through libpq"
 it_run "$IT_TMP/recipe.lua" source="dbname=$SRC" target="dbname=$VIA_PG" --workers 2
@@ -92,13 +102,14 @@ check_rc 0 "the psqlODBC load"
 check_status public.child succeeded "4 chunks by id"
 check_report_rows public.child 20,000
 check_report_rows public.kinds 4
+check_report_rows public.times 6
 
 section "both targets equal the source, table by table"
 # COPY text, ordered by the key
 copy_md5() {
     "${PSQL[@]}" -d "$1" -c "COPY (SELECT * FROM $2 ORDER BY id) TO STDOUT" | md5sum | cut -d' ' -f1
 }
-for t in kinds parent child; do
+for t in kinds times parent child; do
     want=$(copy_md5 "$SRC" "$t")
     check_eq "$t through libpq: md5 of the COPY text" "$want" "$(copy_md5 "$VIA_PG" "$t")"
     check_eq "$t through psqlODBC: md5 of the COPY text" "$want" "$(copy_md5 "$VIA_ODBC" "$t")"
@@ -117,6 +128,12 @@ check_eq "spot: bytea with zero bytes, char(5) padded, '' is not NULL" "00ff005c
 check_eq "spot: timestamptz" \
     "2024-01-02 01:04:05.5+00|4713-01-01 00:00:00+00 BC|2024-06-01 06:30:00.000001+00" \
     "$(sql "$VIA_ODBC" "SELECT string_agg(tstz::text, '|' ORDER BY id) FROM kinds")"
+check_eq "spot: infinities, BC dates and years past 9999 through psqlODBC" \
+    "infinity infinity infinity|-infinity -infinity -infinity|0044-03-15 BC 4713-11-24 00:00:00 BC 4713-01-01 00:00:00+00 BC|12345-06-07 294276-12-31 23:59:59.999999 99999-12-31 23:59:59.999999+00" \
+    "$(sql "$VIA_ODBC" "SELECT string_agg(concat_ws(' ', d, ts, tstz), '|' ORDER BY id) FROM times WHERE id <= 4")"
+check_eq "spot: timestamptz read in Asia/Kolkata, the same instant; timetz and interval" \
+    "2024-06-01 06:30:00.000001+00 12:00:00.5+05:30 -178000000 years" \
+    "$(sql "$VIA_ODBC" "SELECT (SELECT tstz FROM times WHERE id = 5) || ' ' || (SELECT ttz || ' ' || iv FROM times WHERE id = 1)")"
 check_eq "spot: NULL row" "t" \
     "$(sql "$VIA_ODBC" "SELECT num_nulls(VARIADIC ARRAY[i2::text, i8::text, big::text, wide::text, money_like::text,
         f4::text, f8::text, ok::text, t, vc, ch::text, b::text, d::text, tm::text, ts::text, tstz::text, iv::text,
@@ -145,6 +162,7 @@ check_eq "constraints, indexes, identity" \
 child p PRIMARY KEY (id)
 kinds p PRIMARY KEY (id)
 parent p PRIMARY KEY (id)
+times p PRIMARY KEY (id)
 CREATE INDEX ON public.child USING btree (parent_id, amount)
 CREATE UNIQUE INDEX ON public.parent USING btree (name)
 child.id d" \
