@@ -19,31 +19,15 @@ source "$(dirname "$0")/lib/common.sh"
 it_init pg_to_mariadb
 export PGTZ=UTC
 
-[ -n "${MG_MARIADB_SOCKET:-}" ] && [ -S "$MG_MARIADB_SOCKET" ] ||
-    fail "no MariaDB: MG_MARIADB_SOCKET is not a socket (CTest's mariadb fixture sets it; by hand: scripts/mariadbtmp.sh)"
-[ -n "${ODBCINI:-}" ] && grep -q '^\[migrate_mariadb\]' "$ODBCINI" ||
-    fail "ODBCINI has no DSN migrate_mariadb (scripts/mariadbtmp.sh writes it)"
-
-MDB=it_pg_to_mariadb_$$
-MDB2=it_pg_to_mariadb_kill_$$
-MDB3=it_pg_to_mariadb_recipe_$$
-mdb() { mariadb --no-defaults --socket="$MG_MARIADB_SOCKET" -uroot --default-character-set=utf8mb4 "$@"; }
+need_mariadb
+it_mariadb_db MDB dst
+it_mariadb_db MDB2 kill
 # one value (or tab-separated row) from the target database
 msql() { mdb -N -B -r "${2:-$MDB}" -e "$1" || fail "MariaDB: $1"; }
-mariadb_cleanup() {
-    local rc=$?
-    [ -z "${IT_KEEP:-}" ] && mdb -e "DROP DATABASE IF EXISTS \`$MDB\`; DROP DATABASE IF EXISTS \`$MDB2\`;
-                                DROP DATABASE IF EXISTS \`$MDB3\`" >/dev/null 2>&1
-    (exit "$rc")
-    it_cleanup
-}
-trap mariadb_cleanup EXIT
 
 it_createdb SRC src
 it_createdb STATE state
 it_createdb STATE2 state2
-mdb -e "DROP DATABASE IF EXISTS \`$MDB\`; CREATE DATABASE \`$MDB\`;
-        DROP DATABASE IF EXISTS \`$MDB2\`; CREATE DATABASE \`$MDB2\`" || fail "cannot create the MariaDB databases"
 DST="odbc:DSN=migrate_mariadb;Database=$MDB"
 
 section "source"
@@ -225,7 +209,7 @@ check_eq "updated, inserted, and the target's own row kept" "Zoë Changed|new 41
     "$(msql "SELECT fullName FROM \`camelCase\` WHERE id = 1")|$(msql "SELECT CONCAT_WS(' ', fullName, id) FROM \`camelCase\` WHERE id = 41")|$(msql "SELECT CONCAT_WS(' ', SUM(note = 'changed'), SUM(note = 'new')) FROM orders")"
 
 section "the shipped recipe: recipes/pg_to_mysql.lua"
-mdb -e "DROP DATABASE IF EXISTS \`$MDB3\`; CREATE DATABASE \`$MDB3\`" || fail "cannot create $MDB3"
+it_mariadb_db MDB3 recipe
 it_run "$MG_SOURCE_DIR/recipes/pg_to_mysql.lua" source="dbname=$SRC" target="odbc:DSN=migrate_mariadb;Database=$MDB3" \
     --state "dbname=$STATE" --workers 2
 check_rc 0 "recipes/pg_to_mysql.lua"
