@@ -8,7 +8,7 @@
  *     batch_bytes = 262144,         -- optional
  *     progress = function(s) ... end, progress_interval = 0.5,  -- optional
  *   }
- *   -- stats = {rows=, bytes=, batches=, seconds=}
+ *   -- stats = {rows=, bytes=, pieces=, batches=, seconds=, rejected=}
  *
  * The source may also be an ODBC connection (migrate.odbc): source_sql is
  * then a SELECT, whose rows the ODBC reader encodes as COPY text, so
@@ -39,6 +39,23 @@
  * The writer does not commit: with autocommit off (conn:autocommit(false))
  * the caller commits or rolls back; stats.rows is the rows sent.
  *
+ * Bad rows to reject files (a PostgreSQL target, format "text"):
+ *     rejects = {
+ *       data = "path/table.dat",    -- the rejected rows as COPY text lines
+ *       log = "path/table.log",     -- one line per row: number, SQLSTATE,
+ *                                   -- column, the server's message
+ *       batch_rows = 1000,          -- rows per COPY (optional)
+ *       batch_bytes = 1048576,      -- bytes per COPY (optional)
+ *       max = 0,                    -- more rejected rows fail the copy;
+ *                                   -- 0 = no limit (optional)
+ *     },
+ * The target must be in a transaction (the rows go in batches, each under
+ * a savepoint, copy/reject.h) and the caller commits; target_sql is run
+ * once per batch.  stats.rows is the rows loaded, stats.rejected the rows
+ * written to the files (opened for append when the first row is rejected).
+ * Only an error about a row rejects it; any other fails the copy as
+ * without the option.  Without it stats.rejected is 0.
+ *
  * Lua decides once, before the copy, what runs; the rows then move in C.
  * The progress function sees totals, never rows.
  */
@@ -47,6 +64,7 @@
 #include "conn/odbc.h"
 #include "conn/pg.h"
 #include "copy/engine.h"
+#include "copy/reject.h"
 #include "core/log.h"
 #include "lua/lua_util.h"
 
@@ -56,9 +74,10 @@ typedef struct progress_ctx {
     bool failed;
 } progress_ctx;
 
-static void push_stats(lua_State *L, const mg_copy_stats *st)
+static void push_stats(lua_State *L, const mg_copy_stats *st,
+                       long long rejected)
 {
-    lua_createtable(L, 0, 5);
+    lua_createtable(L, 0, 6);
     lua_pushnumber(L, (double)st->rows);
     lua_setfield(L, -2, "rows");
     lua_pushnumber(L, (double)st->bytes);
@@ -69,6 +88,10 @@ static void push_stats(lua_State *L, const mg_copy_stats *st)
     lua_setfield(L, -2, "batches");
     lua_pushnumber(L, st->seconds);
     lua_setfield(L, -2, "seconds");
+    if (rejected >= 0) { /* unknown while the copy runs */
+        lua_pushnumber(L, (double)rejected);
+        lua_setfield(L, -2, "rejected");
+    }
 }
 
 /* Called by the engine at most every progress_interval seconds. */
@@ -80,7 +103,7 @@ static void on_progress(void *ud, const mg_copy_stats *st)
     lua_State *L = p->L;
     lua_pushcfunction(L, mg_lua_traceback);
     lua_rawgeti(L, LUA_REGISTRYINDEX, p->fn_ref);
-    push_stats(L, st);
+    push_stats(L, st, -1);
     if (lua_pcall(L, 1, 0, -3) != 0) {
         /* A broken progress display must not fail the copy. */
         mg_log(MG_LOG_WARN, "copy", "progress callback failed: %s",
@@ -216,6 +239,46 @@ static void field_writer_opts(lua_State *L, mg_odbc_writer_opts *o)
     o->nkinds = n;
 }
 
+/* A non-negative whole number field of the table at idx; 0 when absent. */
+static double table_count(lua_State *L, int idx, const char *key)
+{
+    lua_getfield(L, idx, key);
+    lua_Number n = lua_isnil(L, -1) ? 0 : (lua_isnumber(L, -1) ? lua_tonumber(L, -1) : -1);
+    lua_pop(L, 1);
+    if (!(n >= 0 && n <= 1e15) || n != (lua_Number)(long long)n)
+        luaL_error(L, "copy.run: rejects.%s must be a whole number >= 0", key);
+    return n;
+}
+
+/* Option `rejects` = {data=, log=, batch_rows=, batch_bytes=, max=} into
+ * *o; false when absent.  The path strings live in the options table. */
+static bool field_rejects(lua_State *L, mg_reject_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    lua_getfield(L, 1, "rejects");
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        return false;
+    }
+    if (!lua_istable(L, -1))
+        luaL_error(L, "copy.run: option 'rejects' must be a table {data = "
+                      "\"file\", log = \"file\", max = n}");
+    int t = lua_gettop(L);
+    lua_getfield(L, t, "data");
+    lua_getfield(L, t, "log");
+    if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING ||
+        lua_objlen(L, -2) == 0 || lua_objlen(L, -1) == 0)
+        luaL_error(L, "copy.run: rejects.data and rejects.log (file paths) "
+                      "are required");
+    o->data_path = lua_tostring(L, -2);
+    o->log_path = lua_tostring(L, -1);
+    o->batch_rows = (size_t)table_count(L, t, "batch_rows");
+    o->batch_bytes = (size_t)table_count(L, t, "batch_bytes");
+    o->max_rejects = (long long)table_count(L, t, "max");
+    lua_pop(L, 3);
+    return true;
+}
+
 static int l_run(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -252,6 +315,14 @@ static int l_run(lua_State *L)
     if (!odbc_dst && (wopts.batch_rows > 0 || wopts.nkinds > 0))
         return luaL_error(L, "copy.run: options 'batch_rows' and "
                              "'param_kinds' are for an ODBC target");
+
+    mg_reject_opts rjopts;
+    bool rejects = field_rejects(L, &rjopts);
+    if (rejects && (odbc_dst || format != MG_STREAM_PG_TEXT))
+        return luaL_error(L, "copy.run: option 'rejects' needs a PostgreSQL "
+                             "target and format 'text'%s",
+                          odbc_dst ? " (the target is an ODBC connection)"
+                                   : " (binary rows cannot be told apart)");
 
     mg_odbc_reader_opts ropts;
     memset(&ropts, 0, sizeof ropts);
@@ -290,22 +361,30 @@ static int l_run(lua_State *L)
     memset(&st, 0, sizeof st);
     mg_reader r;
     mg_writer w;
+    mg_reject_loader *loader = NULL;
+    mg_reject_counts counts;
+    memset(&counts, 0, sizeof counts);
     bool ok = false;
     if (odbc_src ? !mg_odbc_copy_reader(odbc_src, src_sql, &ropts, &r, &err)
                  : !mg_pg_copy_reader(src, src_sql, format, &r, &err))
         goto out;
-    if (odbc_dst ? !mg_odbc_copy_writer(odbc_dst, dst_sql, &wopts, &w, &err)
-                 : !mg_pg_copy_writer(dst, dst_sql, format, &w, &err)) {
+    if (rejects ? (loader = mg_reject_open(dst, dst_sql, &rjopts, &w, &err)) == NULL
+        : odbc_dst ? !mg_odbc_copy_writer(odbc_dst, dst_sql, &wopts, &w, &err)
+                   : !mg_pg_copy_writer(dst, dst_sql, format, &w, &err)) {
         r.close(&r);
         goto out;
     }
     ok = mg_copy_run(&r, &w, &opts, &st, &err);
     r.close(&r);
+    if (loader) {
+        mg_reject_get_counts(loader, &counts);
+        mg_reject_close(loader);
+    }
 out:
     luaL_unref(L, LUA_REGISTRYINDEX, prog.fn_ref);
     if (!ok)
         return mg_lua_raise(L, &err);
-    push_stats(L, &st);
+    push_stats(L, &st, counts.rejected);
     return 1;
 }
 
