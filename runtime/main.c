@@ -51,7 +51,7 @@ static const char *usage_text =
     "Environment: MIGRATE_PATH (colon-separated directories searched by\n"
     "require before the stdlib), PG* variables and ~/.pgpass for PostgreSQL.\n"
     "Exit codes: 0 ok, 1 some tasks failed, 2 usage, 3 recipe error,\n"
-    "4 connection error, 70 internal error, 130 interrupted.\n";
+    "4 connection error, 5 rows rejected, 70 internal error, 130 interrupted.\n";
 
 static const char *run_help =
     "usage: migrate run RECIPE.lua [key=value ...] [OPTIONS]\n"
@@ -80,10 +80,17 @@ static const char *run_help =
     "      --verify          verify each table after loading it (counts and\n"
     "                        checksums; a difference fails the table)\n"
     "      --report FILE     also write the report as JSON to FILE\n"
+    "      --reject-dir DIR  where rows the target refuses are written\n"
+    "                        (default: the recipe's reject_dir, else\n"
+    "                        ./migrate-rejects)\n"
+    "      --max-rejects N   rows a chunk may reject before it fails\n"
+    "                        (default: the recipe's max_rejects, else 1000;\n"
+    "                        0: the first refused row fails the table)\n"
     "  -v, --verbose, -q, --quiet, --log-level LEVEL  as for migrate\n"
     "\n"
     "Exit codes: 0 every table succeeded, 1 some tables failed, 3 the recipe\n"
-    "is wrong, 4 a connection failed, 130 interrupted (the table being\n"
+    "is wrong, 4 a connection failed, 5 every table succeeded but some rows\n"
+    "were rejected (see the report), 130 interrupted (the table being\n"
     "copied was rolled back).\n";
 
 static const char *plan_help =
@@ -169,6 +176,7 @@ typedef struct cli_opts {
     bool verify;
     const char *output;
     const char *state, *run, *status, *table, *since, *report, *workers, *lease;
+    const char *reject_dir, *max_rejects;
 } cli_opts;
 
 static bool file_exists(const char *path)
@@ -318,7 +326,8 @@ static int run_lua(const cli_opts *o)
                                 {"run", o->run}, {"status", o->status},
                                 {"table", o->table}, {"since", o->since},
                                 {"report", o->report}, {"workers", o->workers},
-                                {"lease", o->lease}};
+                                {"lease", o->lease}, {"reject_dir", o->reject_dir},
+                                {"max_rejects", o->max_rejects}};
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
         if (strings[i][1]) {
             lua_pushstring(L, strings[i][1]);
@@ -374,7 +383,7 @@ static const char *help_for(const char *cmd)
 enum {
     OPT_LOG_LEVEL = 256, OPT_STOP_ON_ERROR, OPT_NO_PROGRESS, OPT_FORCE, OPT_RESTART,
     OPT_JSON, OPT_YES, OPT_STATE, OPT_RUN, OPT_STATUS, OPT_TABLE, OPT_SINCE,
-    OPT_VERIFY, OPT_REPORT, OPT_WORKERS, OPT_LEASE,
+    OPT_VERIFY, OPT_REPORT, OPT_WORKERS, OPT_LEASE, OPT_REJECT_DIR, OPT_MAX_REJECTS,
 };
 
 static const struct option long_opts[] = {
@@ -399,6 +408,8 @@ static const struct option long_opts[] = {
     {"report", required_argument, NULL, OPT_REPORT},
     {"workers", required_argument, NULL, OPT_WORKERS},
     {"lease", required_argument, NULL, OPT_LEASE},
+    {"reject-dir", required_argument, NULL, OPT_REJECT_DIR},
+    {"max-rejects", required_argument, NULL, OPT_MAX_REJECTS},
     {NULL, 0, NULL, 0},
 };
 
@@ -481,6 +492,12 @@ static int parse_options(int argc, char **argv, cli_opts *o)
             break;
         case OPT_LEASE:
             o->lease = optarg;
+            break;
+        case OPT_REJECT_DIR:
+            o->reject_dir = optarg;
+            break;
+        case OPT_MAX_REJECTS:
+            o->max_rejects = optarg;
             break;
         default:
             if (optopt)

@@ -825,6 +825,8 @@ M.top_fields = with_shared({
     {"naming", C.rules},
     {"quote_names", C.boolean},
     {"stop_on_error", C.boolean},
+    {"reject_dir", C.template()},
+    {"max_rejects", C.integer(0)},
     {"workers", C.integer(1)},
     {"max_tasks", C.integer(1)},
     {"wave_size", C.integer(1)},

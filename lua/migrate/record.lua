@@ -62,6 +62,7 @@ CREATE TABLE IF NOT EXISTS _migrate.tasks (
   reason      text,
   started_at  timestamptz,
   finished_at timestamptz,
+  rejected    bigint,
   PRIMARY KEY (run_id, task)
 );
 CREATE TABLE IF NOT EXISTS _migrate.steps (
@@ -89,10 +90,20 @@ CREATE TABLE IF NOT EXISTS _migrate.chunks (
   lease_until timestamptz,
   error       text,
   done_at     timestamptz,
+  rejected    bigint,
   PRIMARY KEY (run_id, task, chunk),
   FOREIGN KEY (run_id, task) REFERENCES _migrate.tasks ON DELETE CASCADE
 );
-CREATE INDEX IF NOT EXISTS chunks_to_do ON _migrate.chunks (run_id, task) WHERE done_at IS NULL]]
+CREATE INDEX IF NOT EXISTS chunks_to_do ON _migrate.chunks (run_id, task) WHERE done_at IS NULL;
+-- A record made before rows were rejected gets the columns; an ALTER
+-- only then, as it would wait for every running chunk's row locks.
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_attribute
+                  WHERE attrelid = '_migrate.chunks'::regclass AND attname = 'rejected') THEN
+    ALTER TABLE _migrate.tasks ADD COLUMN IF NOT EXISTS rejected bigint;
+    ALTER TABLE _migrate.chunks ADD COLUMN IF NOT EXISTS rejected bigint;
+  END IF;
+END $$]]
 
 -- What identifies "the same run again": the recipe or plan file and its
 -- parameters (masked: the record never holds a password).
@@ -363,9 +374,10 @@ function M.chunk_done(rec, task, chunk, stats)
   end
   rec.conn:query([[
     UPDATE _migrate.chunks
-       SET done_at = clock_timestamp(), rows = $4, bytes = $5, inserted = $6, updated = $7, lease_until = NULL
+       SET done_at = clock_timestamp(), rows = $4, bytes = $5, inserted = $6, updated = $7,
+           rejected = $8, lease_until = NULL
      WHERE run_id = $1 AND task = $2 AND chunk = $3]],
-    rec.run_id, task, chunk, stats.rows, stats.bytes, stats.inserted, stats.updated)
+    rec.run_id, task, chunk, stats.rows, stats.bytes, stats.inserted, stats.updated, stats.rejected)
 end
 
 -- The record learns what the target committed (the record apart).
@@ -410,6 +422,7 @@ function M.totals(rec, task)
   return rec.conn:query([[
     SELECT COALESCE(sum(c.rows), 0) AS rows, COALESCE(sum(c.bytes), 0) AS bytes,
            COALESCE(sum(c.inserted), 0) AS inserted, COALESCE(sum(c.updated), 0) AS updated,
+           COALESCE(sum(c.rejected), 0) AS rejected,
            count(*) FILTER (WHERE c.kind = 'data') AS slices, max(c.cond) AS cond,
            extract(epoch FROM clock_timestamp() - min(t.started_at))::float8 AS seconds
       FROM _migrate.chunks c JOIN _migrate.tasks t USING (run_id, task)
@@ -447,9 +460,10 @@ function M.set_status(rec, task, status, fields)
            rows = COALESCE($4::bigint, rows),
            seconds = COALESCE($5::float8, seconds),
            reason = CASE WHEN $3 = 'running' THEN NULL ELSE COALESCE($6, reason) END,
-           bytes = COALESCE($7::bigint, bytes)
+           bytes = COALESCE($7::bigint, bytes),
+           rejected = COALESCE($8::bigint, rejected)
      WHERE run_id = $1 AND task = $2]],
-    rec.run_id, task, status, fields.rows, fields.seconds, fields.reason, fields.bytes)
+    rec.run_id, task, status, fields.rows, fields.seconds, fields.reason, fields.bytes, fields.rejected)
 end
 
 -- When an attempt stops early: the tasks running become `status` (with
@@ -501,7 +515,7 @@ end
 -- The tasks of the run as the report shows them, in plan order.
 function M.results(rec)
   return rec.conn:query([[
-    SELECT t.task, t.target, t.status, t.rows, t.bytes, t.seconds, t.reason, t.attempts,
+    SELECT t.task, t.target, t.status, t.rows, t.bytes, t.seconds, t.reason, t.attempts, t.rejected,
            (SELECT count(*) FROM _migrate.chunks c
              WHERE c.run_id = t.run_id AND c.task = t.task AND c.kind IN ('load', 'data')) AS slices
       FROM _migrate.tasks t WHERE t.run_id = $1 ORDER BY t.position, t.task]], rec.run_id)

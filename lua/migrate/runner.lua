@@ -14,6 +14,7 @@
 -- prints the report and exits 130.
 local core = require "migrate.core"
 local cjson = require "cjson"
+local errors = require "migrate.errors"
 local catalog = require "migrate.catalog"
 local pg = require "migrate.pg"
 local plan = require "migrate.plan"
@@ -200,6 +201,29 @@ function M.open(r)
   return ctx, entries
 end
 
+-- path made absolute against the current directory: a worker started
+-- elsewhere writes where the run said.
+local function absolute(path)
+  if path:sub(1, 1) == "/" then return path end
+  local cwd = assert(core.cwd())
+  return cwd .. "/" .. path
+end
+
+-- Rows one chunk may reject before it fails: past this many, the cause
+-- is rarely the rows (a type mapped wrong, a constraint the source never
+-- had) and a failed table says so sooner than a full reject file.
+local DEFAULT_MAX_REJECTS = 1000
+
+-- --max-rejects N: a whole number >= 0, or nil when not given.
+local function max_rejects(given)
+  if given == nil then return nil end
+  local n = tonumber(given)
+  if not n or n < 0 or n % 1 ~= 0 then
+    errors.raise("usage", "--max-rejects expects a whole number >= 0, got '" .. tostring(given) .. "'")
+  end
+  return n
+end
+
 -- The settings every worker of a run follows (kept in the record, so a
 -- `migrate worker` joining from elsewhere follows them too).
 local function run_settings(r, options)
@@ -210,6 +234,9 @@ local function run_settings(r, options)
     stop_on_error = (options.stop_on_error or r.stop_on_error) and true or false,
     verify = options.verify and true or false,
     separate_state = options.state ~= nil,
+    reject_dir = absolute(options.reject_dir or
+      (r.reject_dir and require("migrate.template").expand(r.reject_dir, r.params or {})) or "migrate-rejects"),
+    max_rejects = max_rejects(options.max_rejects) or r.max_rejects or DEFAULT_MAX_REJECTS,
   }
 end
 
@@ -221,7 +248,8 @@ function M.worker(ctx, rec, tasks, s, options, snapshot)
   return { ctx = ctx, rec = rec, tasks = by_label, id = core.hostname() .. ":" .. core.pid(),
            lease = s.lease, max_tasks = s.max_tasks, retries = s.retries,
            stop_on_error = s.stop_on_error, snapshot = snapshot, state_url = options.state,
-           options = { progress = options.progress, verify = s.verify } }
+           options = { progress = options.progress, verify = s.verify, run_id = rec.run_id,
+                       reject_dir = s.reject_dir, max_rejects = s.max_rejects } }
 end
 
 local function log_level()
@@ -339,7 +367,8 @@ local function results_of(rec, tasks, before)
     if task then
       local res = { source = row.task, target = row.target, status = row.status, rows = row.rows,
                     bytes = row.bytes, seconds = row.seconds, remark = row.reason,
-                    attempts = row.attempts, chunks = row.slices, task = task }
+                    attempts = row.attempts, chunks = row.slices, task = task,
+                    rejected = tonumber(row.rejected) }
       if before[row.task] == "succeeded" then
         res.seconds, res.remark = 0, "loaded by an earlier attempt of this run"
       end
@@ -354,7 +383,7 @@ local function write_json_report(path, rec, results, seconds, code)
   for i, r in ipairs(results) do
     tasks[i] = { source = r.source, target = r.target, status = r.status, rows = r.rows or 0,
                  bytes = r.bytes or 0, seconds = r.seconds or 0, attempts = r.attempts,
-                 chunks = r.chunks, remark = r.remark or cjson.null }
+                 chunks = r.chunks, rejected = r.rejected or 0, remark = r.remark or cjson.null }
   end
   local f, err = io.open(path, "w")
   if not f then
@@ -474,9 +503,14 @@ function M.execute(ctx, tasks, options)
       code = core.exit.tasks_failed
     end
   end
+  if code == core.exit.ok then
+    for _, res in ipairs(results) do
+      if (tonumber(res.rejected) or 0) > 0 then code = core.exit.rows_rejected end
+    end
+  end
   if outcome == "interrupted" or core.interrupted() then code = core.exit.interrupted end
   if options.report then write_json_report(options.report, rec, results, seconds, code) end
-  pcall(record.finish, rec, code == core.exit.ok and "succeeded"
+  pcall(record.finish, rec, (code == core.exit.ok or code == core.exit.rows_rejected) and "succeeded"
     or code == core.exit.interrupted and "interrupted" or "failed")
   ctx.source:close()
   ctx.target:close()
@@ -492,7 +526,6 @@ end
 function M.worker_main(params, options)
   local given = os.getenv("MIGRATE_WORKER")
   local settings = given and cjson.decode(given)
-  local errors = require "migrate.errors"
   local r
   local state, target
   local pg = require "migrate.pg"

@@ -370,7 +370,7 @@ end
 
 -- The copy itself; the source side reads through the task's transforms
 -- and encoding (plan.source_read_options).
-local function run_copy(ctx, task, source_sql, target_sql, options)
+local function run_copy(ctx, task, source_sql, target_sql, options, rejects)
   local progress = progress_printer(task, options)
   local read = plan.source_read_options(task)
   local stats = copy.run {
@@ -378,6 +378,7 @@ local function run_copy(ctx, task, source_sql, target_sql, options)
     target = ctx.target, target_sql = target_sql,
     format = task.format, progress = progress,
     transforms = read.transforms, encoding = read.encoding,
+    rejects = rejects,
   }
   if progress then io.stderr:write("\r\27[K") end
   return stats
@@ -434,13 +435,22 @@ end
 -- Copy one slice of the source (all of it, or the rows matching `cond`)
 -- into the target, inside the caller's transaction.  Upsert stages and
 -- merges.
-local function copy_rows(ctx, task, cond, freeze, options)
+--
+-- With `rejects` (the chunk's second try after a row the target refused,
+-- see execute) the rows travel as COPY text in batches under savepoints,
+-- and each row the target refuses goes to the reject files instead.
+local function copy_rows(ctx, task, cond, freeze, options, rejects)
   if task.dialect == "mysql" then return copy_mysql(ctx, task, cond, options) end
   local dst = ctx.target
+  if rejects then
+    -- text on both sides (the reject file is COPY text); no FREEZE under
+    -- savepoints
+    task, freeze = setmetatable({ format = "text" }, { __index = task }), false
+  end
   if task.policy ~= "upsert" then
     local stats = run_copy(ctx, task, plan.source_copy_sql(task, cond),
-      plan.target_copy_sql(task, task.target.qualified, freeze), options)
-    return { rows = stats.rows, bytes = stats.bytes }
+      plan.target_copy_sql(task, task.target.qualified, freeze), options, rejects)
+    return { rows = stats.rows, bytes = stats.bytes, rejected = stats.rejected }
   end
   local stage = "pg_temp._migrate_stage"
   local names = {}
@@ -448,10 +458,11 @@ local function copy_rows(ctx, task, cond, freeze, options)
   dst:exec(string.format("CREATE TEMP TABLE _migrate_stage ON COMMIT DROP AS SELECT %s FROM %s WITH NO DATA",
     table.concat(names, ", "), task.target.qualified))
   local stats = run_copy(ctx, task, plan.source_copy_sql(task, cond),
-    plan.target_copy_sql(task, stage, false), options)
+    plan.target_copy_sql(task, stage, false), options, rejects)
   -- The merge's hash joins want the matching keys in memory.
   dst:exec("SET LOCAL work_mem = '256MB'")
-  local out = { rows = stats.rows, bytes = stats.bytes, inserted = 0, updated = 0 }
+  local out = { rows = stats.rows, bytes = stats.bytes, inserted = 0, updated = 0,
+                rejected = stats.rejected }
   for _, step in ipairs(plan.merge_sql(task, stage)) do
     local _, _, tag = dst:query(step.sql)
     if step.counts then out[step.counts] = tonumber(tag:match("(%d+)$")) end
@@ -464,15 +475,15 @@ end
 -- PostgreSQL source casts them, so its run-long transaction gets its own
 -- zone back after the copy (a failed copy is rolled back to the chunk's
 -- savepoint, which undoes the setting too).
-local function copy_slice(ctx, task, cond, freeze, options)
+local function copy_slice(ctx, task, cond, freeze, options, rejects)
   local tz_sql, tz = plan.timezone_sql(task)
   if task.dialect == "mysql" then tz_sql = nil end
-  if not tz_sql then return copy_rows(ctx, task, cond, freeze, options) end
+  if not tz_sql then return copy_rows(ctx, task, cond, freeze, options, rejects) end
   ctx.target:query(tz_sql, tz)
   local src = ctx.source.kind ~= "odbc" and ctx.source
   local was = src and src:query("SELECT current_setting('TimeZone') AS tz")[1].tz
   if src then src:query(tz_sql, tz) end
-  local out = copy_rows(ctx, task, cond, freeze, options)
+  local out = copy_rows(ctx, task, cond, freeze, options, rejects)
   if src then src:query(tz_sql, was) end
   return out
 end
@@ -502,8 +513,41 @@ function M.run_steps(ctx, label, steps)
   return nil
 end
 
+-- SQLSTATE classes of an error about one row's values (data exception,
+-- integrity constraint, WITH CHECK OPTION, a PL/pgSQL raise in a
+-- trigger), and 54000 (a value too large to store): the reject loader's.
+local ROW_CLASSES = { ["22"] = true, ["23"] = true, ["44"] = true, P0 = true }
+
+-- True when a failed chunk should be loaded again with rejects: the
+-- target refused a row, the target is PostgreSQL, and the recipe allows
+-- rejects (max_rejects = 0 turns them off).
+local function rejects_wanted(w, task, c, err)
+  if c.rejects or task.dialect == "mysql" or w.options.max_rejects == 0 then return false end
+  if not (type(err) == "table" and err.side == "target" and err.sqlstate) then return false end
+  return ROW_CLASSES[err.sqlstate:sub(1, 2)] or err.sqlstate == "54000"
+end
+
+-- The directory of a task's reject files in this run.
+local function reject_dir(options, task)
+  local name = (task.target.schema .. "." .. task.target.name):gsub("[%z\1-\31/]", "_")
+  return string.format("%s/run-%s/%s", options.reject_dir or "migrate-rejects",
+    tostring(options.run_id or 0), name)
+end
+
+-- The reject files of one chunk: made afresh for each try, so that the
+-- files of a chunk are those of the try that committed.
+local function reject_files(w, task, c)
+  local dir = reject_dir(w.options, task)
+  local ok, err = core.mkdir_p(dir)
+  if not ok then errors.raise("target", "rejects: " .. err) end
+  local base = string.format("%s/chunk-%d", dir, c.chunk)
+  os.remove(base .. ".dat")
+  os.remove(base .. ".log")
+  return { data = base .. ".dat", log = base .. ".log", max = w.options.max_rejects or 0 }
+end
+
 -- The remark of a finished task: upsert counts, how it was split, notes.
-local function remark_of(task, totals)
+local function remark_of(task, totals, w_options)
   local parts = {}
   if task.policy == "upsert" and task.dialect == "mysql" then
     -- ON DUPLICATE KEY UPDATE does not tell the writer which rows it updated
@@ -518,6 +562,11 @@ local function remark_of(task, totals)
     local by = key or (totals.cond and totals.cond:match("^ctid") and "ctid range") or "condition"
     parts[#parts + 1] = string.format("%d chunks by %s", totals.slices, by)
   end
+  if (tonumber(totals.rejected) or 0) > 0 then
+    local n = tonumber(totals.rejected)
+    parts[#parts + 1] = string.format("%s %s rejected to %s", report.thousands(n),
+      n == 1 and "row" or "rows", reject_dir(w_options, task))
+  end
   for _, n in ipairs(task.notes or {}) do parts[#parts + 1] = n end
   return #parts > 0 and table.concat(parts, "; ") or nil
 end
@@ -529,7 +578,8 @@ local function finish_task(w, task, c)
   local totals = record.totals(rec, task.label)
   local res = { source = task.label, target = task.target_label, task = task,
                 status = "succeeded", rows = totals.rows, bytes = totals.bytes }
-  res.remark = remark_of(task, totals)
+  res.rejected = tonumber(totals.rejected)
+  res.remark = remark_of(task, totals, w.options)
   call_hook(ctx, "after_table", task, res)
   local failure
   if task.created then failure = M.run_steps(ctx, task.label, plan.post_sql(task)) end
@@ -559,7 +609,8 @@ local function finish_task(w, task, c)
   in_chunk(w, task, c, function()
     record.chunk_done(rec, task.label, c.chunk)
     record.set_status(rec, task.label, res.status,
-      { rows = res.rows, bytes = res.bytes, seconds = totals.seconds, reason = res.remark })
+      { rows = res.rows, bytes = res.bytes, seconds = totals.seconds, reason = res.remark,
+        rejected = res.rejected })
   end)
   if res.status == "failed" and w.stop_on_error then record.stopping(rec) end
 end
@@ -624,7 +675,7 @@ local function do_chunk(w, task, c)
     local freeze = false
     if c.kind ~= "data" then freeze = prepare_target(w, task) end
     local stats = {}
-    if c.kind ~= "prepare" then stats = copy_slice(ctx, task, c.cond, freeze, w.options) end
+    if c.kind ~= "prepare" then stats = copy_slice(ctx, task, c.cond, freeze, w.options, c.rejects) end
     -- The rows and their done-mark commit together, or neither does.
     record.chunk_done(rec, task.label, c.chunk, stats)
   end)
@@ -644,6 +695,16 @@ local function execute(w, c)
   local pg_source = ctx.source.kind ~= "odbc"
   if pg_source then ctx.source:exec("SAVEPOINT migrate_chunk") end
   local ok, outcome = pcall(do_chunk, w, task, c)
+  if not ok and rejects_wanted(w, task, c, outcome) then
+    -- The chunk's transaction rolled back whole: load it again, this
+    -- time with the refused rows going to the reject files.
+    c.rejects = reject_files(w, task, c)
+    log("warn", "%s: %s; loading it again with the rows the target refuses written to %s",
+      task.target_label, tostring(with_table(outcome, task.label)), c.rejects.data)
+    if pg_source then ctx.source:exec("ROLLBACK TO SAVEPOINT migrate_chunk") end
+    ok, outcome = pcall(do_chunk, w, task, c)
+    c.rejects = nil
+  end
   if pg_source and ctx.source:alive() then
     pcall(ctx.source.exec, ctx.source, ok and "RELEASE SAVEPOINT migrate_chunk"
       or "ROLLBACK TO SAVEPOINT migrate_chunk")

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -239,13 +240,53 @@ static int l_self_exe(lua_State *L)
     return 1;
 }
 
+/* core.cwd() -> the current directory (absolute) | nil, message. */
+static int l_cwd(lua_State *L)
+{
+    char path[PATH_MAX];
+    if (!getcwd(path, sizeof path)) {
+        lua_pushnil(L);
+        lua_pushfstring(L, "cannot read the current directory: %s", strerror(errno));
+        return 2;
+    }
+    lua_pushstring(L, path);
+    return 1;
+}
+
+/* core.mkdir_p(path) -> true | nil, message: make the directory and its
+ * missing parents (mode 0755 less the umask); an existing one is fine. */
+static int l_mkdir_p(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    size_t len = strlen(path);
+    if (len == 0 || len >= PATH_MAX)
+        return luaL_argerror(L, 1, "a directory path (1 to PATH_MAX - 1 bytes)");
+    char buf[PATH_MAX];
+    memcpy(buf, path, len + 1);
+    for (size_t i = 1; i <= len; i++) {
+        if (buf[i] != '/' && buf[i] != '\0')
+            continue;
+        char saved = buf[i];
+        buf[i] = '\0';
+        struct stat st;
+        if (mkdir(buf, 0755) != 0 && !(errno == EEXIST && stat(buf, &st) == 0 && S_ISDIR(st.st_mode))) {
+            lua_pushnil(L);
+            lua_pushfstring(L, "cannot make the directory %s: %s", buf, strerror(errno));
+            return 2;
+        }
+        buf[i] = saved;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 static void push_exit_codes(lua_State *L)
 {
     static const struct { const char *name; int code; } codes[] = {
         {"ok", MG_EXIT_OK},           {"tasks_failed", MG_EXIT_TASKS_FAILED},
         {"usage", MG_EXIT_USAGE},     {"recipe", MG_EXIT_RECIPE},
         {"connect", MG_EXIT_CONNECT}, {"internal", MG_EXIT_INTERNAL},
-        {"interrupted", MG_EXIT_INTERRUPTED},
+        {"interrupted", MG_EXIT_INTERRUPTED}, {"rows_rejected", MG_EXIT_ROWS_REJECTED},
     };
     lua_createtable(L, 0, 8);
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
@@ -277,6 +318,8 @@ int luaopen_migrate_core(lua_State *L)
         {"pid", l_pid},
         {"hostname", l_hostname},
         {"self_exe", l_self_exe},
+        {"mkdir_p", l_mkdir_p},
+        {"cwd", l_cwd},
         {NULL, NULL},
     };
     mg_lua_error_mt(L);

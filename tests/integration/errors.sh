@@ -91,14 +91,15 @@ INSERT INTO t2_checked SELECT g, g FROM generate_series(1, 100) g;
 CREATE TABLE t3_last (id int PRIMARY KEY, v int);
 INSERT INTO t3_last SELECT g, g FROM generate_series(1, 100) g;
 SQL
-# The target's own t2_checked refuses v > 50 (create = "missing" keeps it).
+# The target's own t2_checked refuses v > 50 (create = "missing" keeps it);
+# --max-rejects 0: a refused row fails its table (rejects.sh has the rest).
 prepare_target() {
     sql "$DST" "DROP TABLE IF EXISTS t1_first, t2_checked, t3_last;
                 CREATE TABLE t2_checked (id int PRIMARY KEY, v int CONSTRAINT v_small CHECK (v <= 50));
                 INSERT INTO t2_checked VALUES (-1, -1);"
 }
 prepare_target
-it_run "$(it_recipe plain)" source="dbname=$SRC" target="dbname=$DST"
+it_run "$(it_recipe plain)" source="dbname=$SRC" target="dbname=$DST" --max-rejects 0
 check_rc 1
 check_status public.t1_first succeeded
 check_status public.t2_checked failed "23514"
@@ -114,7 +115,7 @@ check_eq "the failed table is rolled back (only its own row)" "-1" "$(sql "$DST"
 
 section "--stop-on-error stops after the failed table"
 prepare_target
-it_run --restart --stop-on-error --workers 1 "$(it_recipe plain)" source="dbname=$SRC" target="dbname=$DST"
+it_run --restart --stop-on-error --max-rejects 0 --workers 1 "$(it_recipe plain)" source="dbname=$SRC" target="dbname=$DST"
 check_rc 1
 check_status public.t1_first succeeded
 check_status public.t2_checked failed "23514"

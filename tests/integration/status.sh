@@ -17,7 +17,8 @@ sql "$DST" "CREATE TABLE public.bad (id int PRIMARY KEY, v int CONSTRAINT small 
 recipe=$IT_TMP/recipe.lua
 cat >"$recipe" <<'LUA'
 local m = require "migrate"
-return m.recipe { source = "${source}", target = "${target}", tables = { "public.good", "public.bad" } }
+return m.recipe { source = "${source}", target = "${target}", tables = { "public.good", "public.bad" },
+                  max_rejects = 0 }
 LUA
 
 section "no record yet"

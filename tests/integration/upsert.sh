@@ -99,7 +99,7 @@ check_count "$DST" items 101
 section "append into a table with duplicate keys: fails cleanly, rolled back"
 prefill
 before_items=$(sum_items)
-it_run "$(it_recipe load)" source="dbname=$SRC" target="dbname=$DST" policy=append tables=public.items
+it_run "$(it_recipe load)" source="dbname=$SRC" target="dbname=$DST" policy=append tables=public.items --max-rejects 0
 check_rc 1
 check_status public.items failed "23505"
 check_eq "items unchanged (rolled back)" "$before_items" "$(sum_items)"

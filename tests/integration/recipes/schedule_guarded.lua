@@ -13,6 +13,7 @@ return m.recipe {
   params = { reruns = "0", plain_after = "" },
   tables = { "public.guarded", "public.plain" },
   create = "missing",
+  max_rejects = 0, -- a refused row fails the chunk (to be rerun)
   table_options = {
     ["public.guarded"] = { policy = "append", reruns = tonumber(p.reruns) or 0, rerun_interval = 1 },
     ["public.plain"] = { after = (p.plain_after or "") ~= "" and { p.plain_after } or nil },
