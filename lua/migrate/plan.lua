@@ -337,8 +337,8 @@ end
 
 -- The copy.run options of the source side of a task (migrate.copy):
 -- { transforms = { [i] = "spec" } by copied column (1-based, the order of
--- plan.copied and of the SELECT), encoding = "latin1" }; both nil when
--- none.  The reader of an ODBC source applies them; the run and verify
+-- plan.copied and of the SELECT), encoding = "latin1", rows_per_fetch =
+-- the recipe's fetch_rows }; each nil when none.  The reader of an ODBC source applies them; the run and verify
 -- read a source through the same options.
 function M.source_read_options(task)
   local opts = {}
@@ -350,6 +350,7 @@ function M.source_read_options(task)
     end
   end
   opts.encoding = task.encoding
+  opts.rows_per_fetch = task.fetch_rows
   return opts
 end
 
@@ -628,6 +629,8 @@ function M.task(r, entry, target, ctx)
     foreign_keys = opts.foreign_keys,
     reset_sequences = opts.reset_sequences,
     chunk_rows = opts.chunk_rows,
+    fetch_rows = opts.fetch_rows, -- rows per ODBC block fetch (reader's default: 1024)
+    batch_rows = opts.batch_rows, -- rows per ODBC execute of a MySQL target (default: 1000)
     normalize = opts.normalize, -- target column -> SQL template for verify
     split = opts.split,
     after = opts.after,

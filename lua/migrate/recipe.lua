@@ -620,6 +620,8 @@ local shared_fields = {
     {"foreign_keys", C.boolean},
     {"reset_sequences", C.boolean},
     {"chunk_rows", C.integer(1)},
+    {"fetch_rows", C.integer(1)},
+    {"batch_rows", C.integer(1)},
     {"normalize", C.normalize},
     {"split", C.fn},
     {"timeout", C.integer(1)},

@@ -378,7 +378,7 @@ local function run_copy(ctx, task, source_sql, target_sql, options, rejects)
     target = ctx.target, target_sql = target_sql,
     format = task.format, progress = progress,
     transforms = read.transforms, encoding = read.encoding,
-    rejects = rejects,
+    rows_per_fetch = read.rows_per_fetch, rejects = rejects,
   }
   if progress then io.stderr:write("\r\27[K") end
   return stats
@@ -424,7 +424,7 @@ local function copy_mysql(ctx, task, cond, options)
   local ok, stats = pcall(copy.run, {
     source = ctx.source, source_sql = plan.source_copy_sql(task, cond),
     target = ctx.target.raw, target_sql = target_mysql.insert_sql(task, copied),
-    format = "text", param_kinds = kinds, progress = progress,
+    format = "text", param_kinds = kinds, progress = progress, batch_rows = task.batch_rows,
   })
   if progress then io.stderr:write("\r\27[K") end
   if not ok then error(mysql_copy_error(ctx, task, cond, stats), 0) end

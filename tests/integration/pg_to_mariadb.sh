@@ -90,6 +90,7 @@ return m.recipe {
   create = "recreate",
   policy = m.params.policy or "overwrite",
   chunk_rows = 2500,
+  batch_rows = 333, -- parameter arrays that end mid-chunk
 }
 LUA
 

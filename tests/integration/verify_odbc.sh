@@ -55,6 +55,7 @@ return m.recipe {
   tables = { include = { "main.*" } },
   target_schema = "public",
   chunk_rows = 2000,
+  fetch_rows = 7, -- block fetches end mid-chunk: nothing lost or doubled
   create = m.params.create or "missing",
   source_timezone = "Asia/Tokyo",
   type_rules = {
