@@ -96,10 +96,10 @@ return m.recipe {
     -- tinyint(1) that is a number, not a flag: keep it a smallint.
     -- { column = "orders.quantity", to = "smallint", using = false },
 
-    -- enum: a created enum type is NOT available in this version; enums
-    -- load as text (the labels are in the catalog's enum_values).  A
-    -- bounded varchar instead:
-    -- { type = "enum", to = "varchar(32)" },
+    -- enum: text by default.  A PostgreSQL enum type instead, made with
+    -- the table and named after it ("orders_status"), MySQL's invalid
+    -- value '' becoming NULL:
+    -- { type = "enum", to = "enum" },
 
     -- MySQL's time also holds durations (up to 838:59:59), which
     -- PostgreSQL's time refuses: interval takes them.

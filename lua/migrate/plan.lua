@@ -84,6 +84,21 @@ local function decide(r, entry, t, dialect)
         entry.schema, entry.name, c.name, why))
     end
   end
+  if d.type == "enum" then
+    -- to = "enum": a PostgreSQL enum type of the source column's labels,
+    -- made with the table (named in M.task, once the target is known)
+    if not (c.enum_values and c.base_type == "enum") then
+      local _, file, line = cast.origin(rule)
+      errors.raise("recipe", string.format(
+        "%s: to = \"enum\" needs a source enum column; %s.%s.%s is %s",
+        d.rule or "type rule", entry.schema, entry.name, c.name, tostring(c.source_type or c.type)), file, line)
+    end
+    d.enum = c.enum_values
+    -- MySQL stores an invalid value as '' (no label): it becomes NULL
+    local has_empty = false
+    for _, l in ipairs(c.enum_values) do if l == "" then has_empty = true end end
+    if d.transform == nil and not has_empty then d.transform = "empty_to_null" end
+  end
   if rule and d.transform and entry.source_type ~= "odbc" then
     local _, file, line = cast.origin(rule)
     errors.raise("recipe", string.format(
@@ -121,7 +136,7 @@ local function map_columns(r, entry, vars, dialect)
         source = c.name, target = t.target, type = d.type,
         type_name = c.type_name, type_schema = c.type_schema,
         not_null = d.not_null, collation = c.collation,
-        transform = d.transform, rule = d.rule,
+        transform = d.transform, rule = d.rule, enum = d.enum,
       }
       if d.type ~= c.type and dialect ~= "mysql" then
         -- a PostgreSQL source casts; an ODBC source's text is parsed by the target
@@ -594,6 +609,35 @@ function M.chunk_key(entry)
   return nil
 end
 
+-- A column whose type rule says to = "enum": its type is named after the
+-- target table and column ("orders_status" in the target's schema) and
+-- made with the table (M.enum_sql).  col.enum: the labels, in order.
+function M.name_enum(col, target)
+  local name = require("migrate.naming").truncate(target.name .. "_" .. col.target)
+  col.enum = { labels = col.enum.labels or col.enum, schema = target.schema, name = name }
+  col.type = M.qualified(target.schema, name)
+end
+
+-- The statements that make a task's enum types before its table: for
+-- each, {sql = "CREATE TYPE ...", check = SQL reading the labels of a
+-- type of that name, with its qualified name as $1}.  Labels are
+-- literals: DDL takes no parameters.
+function M.enum_sql(task)
+  local out = {}
+  for _, c in ipairs(task.columns) do
+    if c.enum then
+      local labels = {}
+      for i, l in ipairs(c.enum.labels) do labels[i] = pg.quote_literal(l) end
+      out[#out + 1] = {
+        type = c.type, labels = c.enum.labels,
+        sql = string.format("CREATE TYPE %s AS ENUM (%s)", c.type, table.concat(labels, ", ")),
+        drop = "DROP TYPE " .. c.type,
+      }
+    end
+  end
+  return out
+end
+
 -- Build the task of one catalog entry; `target` comes from
 -- recipe.target_tables (names checked for collisions).
 function M.task(r, entry, target, ctx)
@@ -609,6 +653,9 @@ function M.task(r, entry, target, ctx)
   if dialect and r.target_schema == "${schema}" then
     -- MySQL's schemas are databases: by default, the connection's
     target = { schema = ctx.target_database, name = target.name, truncated = target.truncated }
+  end
+  for _, c in ipairs(cols) do
+    if c.enum then M.name_enum(c, target) end
   end
   local task = {
     entry = entry,

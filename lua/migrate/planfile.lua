@@ -34,7 +34,7 @@ local TASK_ORDER = { "source", "target", "policy", "conflict", "create", "key",
                      "filter", "format", "indexes", "foreign_keys", "reset_sequences",
                      "source_encoding", "source_timezone",
                      "normalize", "columns", "source_columns", "ddl" }
-local COLUMN_ORDER = { "source", "target", "type", "transform", "rule", "not_null", "default",
+local COLUMN_ORDER = { "source", "target", "type", "enum", "transform", "rule", "not_null", "default",
                        "identity", "generated", "collation", "expr" }
 
 local function ordered(t, order) return setmetatable(t, { __order = order }) end
@@ -69,6 +69,8 @@ end
 local function column_doc(c)
   return ordered({
     source = c.source, target = c.target, type = c.type,
+    -- an enum type made with the table: its labels
+    enum = c.enum and yaml.array(c.enum.labels) or nil,
     -- the reader's value transform, and which recipe rule chose the type
     transform = c.transform, rule = c.rule,
     not_null = c.not_null or nil, default = c.default, identity = c.identity,
@@ -199,6 +201,12 @@ local function task_column(st, line, cd, entry_cols, entry)
     collation = opt(cd.collation), expr = opt(cd.expr),
     transform = opt(cd.transform), rule = opt(cd.rule),
   }
+  local labels = opt(cd.enum)
+  if labels ~= nil then
+    check_type(st, line, "column " .. c.target .. ": enum", labels, "table")
+    for _, l in ipairs(labels) do check_type(st, line, "column " .. c.target .. ": an enum label", l, "string") end
+    c.enum = { labels = labels }
+  end
   if c.transform ~= nil then
     check_type(st, line, "column " .. c.target .. ": transform", c.transform, "string")
     if entry.source_type ~= "odbc" then

@@ -312,6 +312,32 @@ local function prepare_mysql(w, task)
   return false
 end
 
+-- The enum types of a task's columns (type rules with to = "enum"), made
+-- before its table: one with the same labels is used as it is; one with
+-- other labels is dropped and made again under create = "recreate", and
+-- stops the table otherwise.
+local function make_enums(dst, task)
+  for _, e in ipairs(plan.enum_sql(task)) do
+    local have = {}
+    local exists = dst:query("SELECT to_regtype($1) IS NOT NULL AS x", e.type)[1].x
+    for _, row in ipairs(dst:query([[SELECT enumlabel FROM pg_enum
+        WHERE enumtypid = to_regtype($1) ORDER BY enumsortorder]], e.type)) do
+      have[#have + 1] = row.enumlabel
+    end
+    local same = exists and #have == #e.labels
+    for i, l in ipairs(e.labels) do same = same and have[i] == l end
+    if exists and not same then
+      if task.create ~= "recreate" then
+        error(core.error { code = "target", side = "target", msg = string.format(
+          "type %s exists on the target with labels (%s), the source's are (%s): drop it, or create = \"recreate\"",
+          e.type, table.concat(have, ", "), table.concat(e.labels, ", ")) }, 0)
+      end
+      dst:exec(e.drop)
+    end
+    if not same then dst:exec(e.sql) end
+  end
+end
+
 -- The target table, made ready inside the transaction of the chunk that
 -- prepares it: dropped and created, created, truncated or adopted as it
 -- is.  Returns true when that transaction may COPY with FREEZE.
@@ -341,6 +367,7 @@ local function prepare_target(w, task)
     error(core.error { code = "target", side = "target", msg = string.format(
       "target table %s does not exist (create = \"never\")", task.target_label) }, 0)
   end
+  make_enums(dst, task)
   -- Upsert needs the key now; otherwise it is built after the data.
   task.key_created = task.policy == "upsert"
   dst:exec(plan.create_sql(task, task.key_created))

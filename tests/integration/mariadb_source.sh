@@ -237,9 +237,11 @@ section "the shipped recipe: recipes/mysql_to_pg.lua"
 # number: the commented rule keeping a tinyint(1) a smallint names it
 sed -e 's|^    -- { type = "time", to = "interval" },|    { type = "time", to = "interval" },|' \
     -e 's|^    -- { column = "orders.quantity", to = "smallint", using = false },|    { column = "edge.flag", to = "smallint", using = false },|' \
+    -e 's|^    -- { type = "enum", to = "enum" },|    { type = "enum", to = "enum" },|' \
     "$MG_SOURCE_DIR/recipes/mysql_to_pg.lua" >"$IT_TMP/mysql_to_pg.lua"
-[ "$(grep -c -e '^    { type = "time", to = "interval" },' -e '^    { column = "edge.flag", to = "smallint"' "$IT_TMP/mysql_to_pg.lua")" = 2 ] ||
-    fail "recipes/mysql_to_pg.lua no longer has the commented rules time -> interval and tinyint(1) -> smallint"
+[ "$(grep -c -e '^    { type = "time", to = "interval" },' -e '^    { column = "edge.flag", to = "smallint"' \
+           -e '^    { type = "enum", to = "enum" },' "$IT_TMP/mysql_to_pg.lua")" = 3 ] ||
+    fail "recipes/mysql_to_pg.lua no longer has the commented rules time -> interval, tinyint(1) -> smallint, enum -> enum"
 it_run "$IT_TMP/mysql_to_pg.lua" source="$SRC" target="dbname=$DST3" --workers 2
 check_rc 0 "recipes/mysql_to_pg.lua"
 check_output out "8 tables, 50,017 rows" "every table and row"
@@ -252,6 +254,17 @@ check_eq "tinyint(1) kept a smallint by a rule: values and the default 1" "0 0 1
     "$(sql "$DST3" "SELECT string_agg(flag::text, ' ' ORDER BY flag) FROM edge")|$(sql "$DST3" "SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef
         WHERE adrelid = 'edge'::regclass AND adnum = (SELECT attnum FROM pg_attribute WHERE attrelid = 'edge'::regclass AND attname = 'flag')")"
 check_same_rows "$DST" public.orders "$DST3" public.orders id
+check_eq "enum -> a created enum type: labels in order, the default, values ('' -> NULL)" \
+    "edge_size {small,medium,large}|'medium'::edge_size|$(msql "SELECT GROUP_CONCAT(IF(size = '', 'null', COALESCE(size, 'null')) ORDER BY id) FROM edge")" \
+    "$(sql "$DST3" "SELECT t.typname || ' ' || enum_range(NULL::edge_size)::text FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+                     WHERE a.attrelid = 'edge'::regclass AND a.attname = 'size'")|$(sql "$DST3" "SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef
+        WHERE adrelid = 'edge'::regclass AND adnum = (SELECT attnum FROM pg_attribute WHERE attrelid = 'edge'::regclass AND attname = 'size')")|$(sql "$DST3" "SELECT string_agg(coalesce(size::text, 'null'), ',' ORDER BY id) FROM edge")"
+it_run plan "$IT_TMP/mysql_to_pg.lua" source="$SRC" target="dbname=$DST3" -o "$IT_TMP/plan3.yaml"
+check_rc 0 "migrate plan of the edited recipe"
+grep -A8 -- "- source: size\$" "$IT_TMP/plan3.yaml" | grep -q -- "- medium" || fail "the plan should list the enum's labels: $(grep -A8 -- "- source: size\$" "$IT_TMP/plan3.yaml")"
+pass "the plan lists the enum's labels"
+it_run "$IT_TMP/plan3.yaml" source="$SRC" target="dbname=$DST3" --restart
+check_rc 0 "the plan run again (the enum type exists with the same labels: kept)"
 
 section "kill -9 in the middle of the big table, then resume"
 # The target table exists (the run adopts it) with a trigger that stops
