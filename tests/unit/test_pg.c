@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "pg_check.h"
 #include "conn/pg.h"
 #include "copy/engine.h"
 #include "core/buf.h"
@@ -31,24 +32,6 @@
 
 /* ---- helpers --------------------------------------------------------- */
 
-/* The first value of the first row of sql, "NULL" for NULL, "(no row)",
- * or "ERROR sqlstate: message". */
-static const char *scalar(mg_pg_conn *c, const char *sql)
-{
-    static char out[2048];
-    mg_result *r = NULL;
-    mg_error err;
-    mg_error_clear(&err);
-    if (!mg_pg_query(c, sql, 0, NULL, &r, &err)) {
-        snprintf(out, sizeof out, "ERROR %s: %s", err.sqlstate, err.msg);
-        return out;
-    }
-    const char *v = r->nrows > 0 && r->ncols > 0 ? mg_result_value(r, 0, 0)
-                                                 : "(no row)";
-    snprintf(out, sizeof out, "%s", v ? v : "NULL");
-    mg_result_free(r);
-    return out;
-}
 
 /* True when c answers a new query. */
 static bool usable(mg_pg_conn *c)

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "pg_check.h"
 #include "conn/pg.h"
 #include "copy/engine.h"
 #include "copy/reject.h"
@@ -39,24 +40,6 @@ static char tmpdir[512];
 
 /* ---- helpers --------------------------------------------------------- */
 
-/* The first value of the first row of sql, "NULL", "(no row)" or
- * "ERROR sqlstate: message". */
-static const char *scalar(mg_pg_conn *c, const char *sql)
-{
-    static char out[4096];
-    mg_result *r = NULL;
-    mg_error err;
-    mg_error_clear(&err);
-    if (!mg_pg_query(c, sql, 0, NULL, &r, &err)) {
-        snprintf(out, sizeof out, "ERROR %s: %s", err.sqlstate, err.msg);
-        return out;
-    }
-    const char *v = r->nrows > 0 && r->ncols > 0 ? mg_result_value(r, 0, 0)
-                                                 : "(no row)";
-    snprintf(out, sizeof out, "%s", v ? v : "NULL");
-    mg_result_free(r);
-    return out;
-}
 
 static bool exec_ok(mg_pg_conn *c, const char *sql)
 {
