@@ -13,6 +13,7 @@
 #include <float.h>
 #include <iconv.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,8 @@
 
 #define DEFAULT_ROWS_PER_FETCH 1024
 #define DEFAULT_MAX_BIND 32768
+#define LONG_BIND 1024 /* bound buffer of a long or unsized column: most
+                          * values fit; a longer one is read again whole */
 #define MAX_BLOCK_BYTES (32u << 20) /* bound buffers of one block */
 #define MAX_ROWS_PER_FETCH 65536
 #define MIN_SCRUB 4
@@ -31,25 +34,29 @@
 
 /* ---- errors ---------------------------------------------------------- */
 
-/* The values of PWD=/Password= in an ODBC connection string (braces
- * removed and kept), so driver messages that echo them can be scrubbed. */
-static void collect_secrets(mg_odbc *c, const char *s)
+/* The next key=value pair of the connection string at *s (the key with
+ * surrounding spaces trimmed, the value with its braces); *s moves past
+ * it.  False at the end. */
+static bool next_attr(const char **s, const char **key, size_t *klen,
+                      const char **val, size_t *vlen)
 {
-    static const char *keys[] = {"pwd", "password", "passwd", "pass"};
-    int n = 0;
-    const char *p = s;
-    while (*p && n < MAX_SECRETS) {
+    const char *p = *s;
+    for (;;) {
         while (*p == ';' || *p == ' ')
             p++;
-        const char *key = p;
+        if (*p == '\0') {
+            *s = p;
+            return false;
+        }
+        const char *k = p;
         while (*p && *p != '=' && *p != ';')
             p++;
         if (*p != '=')
             continue;
-        size_t klen = (size_t)(p - key);
-        while (klen > 0 && key[klen - 1] == ' ')
-            klen--;
-        const char *val = ++p;
+        size_t kl = (size_t)(p - k);
+        while (kl > 0 && k[kl - 1] == ' ')
+            kl--;
+        const char *v = ++p;
         if (*p == '{') {
             for (p++; *p && !(*p == '}' && p[1] != '}'); p++)
                 if (*p == '}')
@@ -60,10 +67,44 @@ static void collect_secrets(mg_odbc *c, const char *s)
             while (*p && *p != ';')
                 p++;
         }
-        size_t vlen = (size_t)(p - val);
+        *key = k;
+        *klen = kl;
+        *val = v;
+        *vlen = (size_t)(p - v);
+        *s = p;
+        return true;
+    }
+}
+
+/* Is `name` the key (any case) of k[0..klen)? */
+static bool key_is(const char *k, size_t klen, const char *name)
+{
+    return strlen(name) == klen && strncasecmp(k, name, klen) == 0;
+}
+
+/* The value of attribute `name` in connection string s (borrowed, with its
+ * braces, *vlen bytes), or NULL when s does not set it. */
+static const char *find_attr(const char *s, const char *name, size_t *vlen)
+{
+    const char *k, *v;
+    size_t kl;
+    while (next_attr(&s, &k, &kl, &v, vlen))
+        if (key_is(k, kl, name))
+            return v;
+    return NULL;
+}
+
+/* The values of PWD=/Password= in an ODBC connection string (braces
+ * removed and kept), so driver messages that echo them can be scrubbed. */
+static void collect_secrets(mg_odbc *c, const char *s)
+{
+    static const char *keys[] = {"pwd", "password", "passwd", "pass"};
+    int n = 0;
+    const char *key, *val;
+    size_t klen, vlen;
+    while (n < MAX_SECRETS && next_attr(&s, &key, &klen, &val, &vlen)) {
         for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-            if (vlen == 0 || strlen(keys[i]) != klen ||
-                strncasecmp(key, keys[i], klen) != 0)
+            if (vlen == 0 || !key_is(key, klen, keys[i]))
                 continue;
             c->secrets[n++] = strndup(val, vlen);
             /* Also the value without its braces. */
@@ -190,6 +231,79 @@ static void get_info_str(mg_odbc *c, SQLUSMALLINT what, char *out, size_t size)
         out[0] = '\0';
 }
 
+/* Does s[0..n) contain `word`, in any case? */
+static bool contains_ci(const char *s, size_t n, const char *word)
+{
+    size_t w = strlen(word);
+    for (size_t i = 0; i + w <= n; i++)
+        if (strncasecmp(s + i, word, w) == 0)
+            return true;
+    return false;
+}
+
+/* connstr + ";StepAPI=1", owned (wipe and free with drop_str); NULL on
+ * OOM. */
+static char *with_step_api(const char *connstr)
+{
+    size_t n = strlen(connstr);
+    char *s = malloc(n + sizeof ";StepAPI=1");
+    if (s) {
+        memcpy(s, connstr, n);
+        memcpy(s + n, ";StepAPI=1", sizeof ";StepAPI=1");
+    }
+    return s;
+}
+
+/* Free a string that may hold a password, wiped first. */
+static void drop_str(char *s)
+{
+    if (s) {
+        memset(s, 0, strlen(s));
+        free(s);
+    }
+}
+
+/* SQLDriverConnect with connstr, no prompt; the completed string the
+ * driver hands back (it may hold the password) is wiped. */
+static SQLRETURN driver_connect(mg_odbc *c, const char *connstr)
+{
+    SQLCHAR outstr[1024];
+    SQLSMALLINT outlen = 0;
+    SQLRETURN rc = SQLDriverConnect(c->dbc, NULL, (SQLCHAR *)connstr, SQL_NTS,
+                                    outstr, sizeof outstr, &outlen,
+                                    SQL_DRIVER_NOPROMPT);
+    memset(outstr, 0, sizeof outstr);
+    return rc;
+}
+
+/* Connect c with connstr, adding StepAPI=1 for SQLite's driver (odbc.h):
+ * decided from Driver= before connecting, or, for a DSN, from the driver's
+ * name after it, by connecting again. */
+static SQLRETURN connect_dbc(mg_odbc *c, const char *connstr)
+{
+    size_t dlen, n;
+    const char *drv = find_attr(connstr, "Driver", &dlen);
+    bool step = find_attr(connstr, "StepAPI", &n) == NULL;
+    char *stepped = NULL;
+    if (step && drv && contains_ci(drv, dlen, "sqlite3"))
+        stepped = with_step_api(connstr);
+    SQLRETURN rc = driver_connect(c, stepped ? stepped : connstr);
+    if (SQL_SUCCEEDED(rc) && step && stepped == NULL) {
+        get_info_str(c, SQL_DRIVER_NAME, c->driver, sizeof c->driver);
+        if (contains_ci(c->driver, strlen(c->driver), "sqlite3odbc")) {
+            SQLDisconnect(c->dbc);
+            stepped = with_step_api(connstr);
+            rc = stepped ? driver_connect(c, stepped) : SQL_ERROR;
+        }
+    }
+    if (step && stepped)
+        mg_log(MG_LOG_DEBUG, "odbc", "[%s] SQLite's driver: StepAPI=1 added "
+               "(rows stream instead of whole results in memory)",
+               mg_side_name(c->side));
+    drop_str(stepped);
+    return rc;
+}
+
 mg_odbc *mg_odbc_open(const char *connstr, mg_side side, mg_error *err)
 {
     mg_odbc *c = calloc(1, sizeof *c);
@@ -219,12 +333,7 @@ mg_odbc *mg_odbc_open(const char *connstr, mg_side side, mg_error *err)
         mg_odbc_close(c);
         return NULL;
     }
-    SQLCHAR outstr[1024];
-    SQLSMALLINT outlen = 0;
-    rc = SQLDriverConnect(c->dbc, NULL, (SQLCHAR *)connstr, SQL_NTS, outstr,
-                          sizeof outstr, &outlen, SQL_DRIVER_NOPROMPT);
-    /* The completed string may hold the password: wipe it. */
-    memset(outstr, 0, sizeof outstr);
+    rc = connect_dbc(c, connstr);
     if (!SQL_SUCCEEDED(rc)) {
         char what[700];
         snprintf(what, sizeof what, "cannot connect to %s (%s)",
@@ -240,6 +349,9 @@ mg_odbc *mg_odbc_open(const char *connstr, mg_side side, mg_error *err)
     c->connected = true;
     get_info_str(c, SQL_DBMS_NAME, c->dbms, sizeof c->dbms);
     get_info_str(c, SQL_DRIVER_NAME, c->driver, sizeof c->driver);
+    if (!SQL_SUCCEEDED(SQLGetInfo(c->dbc, SQL_GETDATA_EXTENSIONS, &c->getdata,
+                                  sizeof c->getdata, NULL)))
+        c->getdata = 0;
     mg_log(MG_LOG_DEBUG, "odbc", "[%s] connected to %s (%s, driver %s)",
            mg_side_name(side), c->display, c->dbms, c->driver);
     return c;
@@ -1038,23 +1150,13 @@ typedef struct tx_def {
 
 static bool is_digit(char ch) { return ch >= '0' && ch <= '9'; }
 
-static int hex_val(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 /* Decode n hex digits at p into out (n / 2 bytes); false on a non-hex
  * character. */
 static bool unhex(const char *p, size_t n, unsigned char *out)
 {
     for (size_t i = 0; i + 1 < n; i += 2) {
-        int hi = hex_val(p[i]), lo = hex_val(p[i + 1]);
+        int hi = mg_odbc_hex_digit((unsigned char)p[i]);
+        int lo = mg_odbc_hex_digit((unsigned char)p[i + 1]);
         if (hi < 0 || lo < 0)
             return false;
         out[i / 2] = (unsigned char)(hi << 4 | lo);
@@ -1516,20 +1618,51 @@ static void show_value(const cell *v, bool utf8, char *out, size_t size)
 
 /* ---- the COPY text reader -------------------------------------------- */
 
+/* Bytes COPY text escapes: backslash, tab, newline, carriage return. */
+static bool needs_escape(unsigned char ch)
+{
+    return ch <= '\r' ? ch == '\t' || ch == '\n' || ch == '\r' : ch == '\\';
+}
+
+/* How many bytes from s (n of them) need no escaping: eight at a time
+ * while none of them is one of the four (a zero byte of x ^ c marks c). */
+static size_t plain_run(const char *s, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x, hit = 0;
+        memcpy(&x, s + i, 8);
+        static const unsigned char special[] = {'\t', '\n', '\r', '\\'};
+        for (int k = 0; k < 4; k++) {
+            uint64_t v = x ^ (ones * special[k]);
+            hit |= (v - ones) & ~v;
+        }
+        if (hit & highs)
+            break;
+    }
+    while (i < n && !needs_escape((unsigned char)s[i]))
+        i++;
+    return i;
+}
+
 bool mg_odbc_copy_escape(mg_buf *out, const char *s, size_t n)
 {
     if (!mg_buf_reserve(out, n * 2))
         return false;
     char *o = out->data + out->len;
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i];
-        switch (ch) {
-        case '\\': *o++ = '\\'; *o++ = '\\'; break;
-        case '\t': *o++ = '\\'; *o++ = 't'; break;
-        case '\n': *o++ = '\\'; *o++ = 'n'; break;
-        case '\r': *o++ = '\\'; *o++ = 'r'; break;
-        default: *o++ = ch; break;
-        }
+    size_t i = 0;
+    while (i < n) {
+        /* Most values have nothing to escape: copy runs whole. */
+        size_t run = i + plain_run(s + i, n - i);
+        memcpy(o, s + i, run - i);
+        o += run - i;
+        if (run == n)
+            break;
+        char ch = s[run];
+        *o++ = '\\';
+        *o++ = ch == '\t' ? 't' : ch == '\n' ? 'n' : ch == '\r' ? 'r' : '\\';
+        i = run + 1;
     }
     out->len = (size_t)(o - out->data);
     out->data[out->len] = '\0';
@@ -1541,12 +1674,16 @@ typedef struct rcol {
     bool is_char;     /* a character type: converted from the encoding */
     SQLULEN declared; /* the column size SQLDescribeCol reported */
     size_t width;  /* bytes per row in data (bound mode) */
+    bool spill;    /* a value longer than width is read whole with
+                      SQLGetData (else it fails the read) */
     char *data;    /* owned, rows * width */
     SQLLEN *ind;   /* owned, rows */
     char *name;    /* owned: the select name, for messages */
     const tx_def *tx; /* the value transform, or NULL */
     long tx_arg;
     bool plain;    /* no transform, no conversion: straight into COPY */
+    bool typed;    /* a number, date or time a typed database formats:
+                      nothing in it to escape */
 } rcol;
 
 typedef struct odbc_reader {
@@ -1555,6 +1692,7 @@ typedef struct odbc_reader {
     int ncols;
     rcol *cols;      /* owned, ncols */
     bool bound;      /* block fetch with bound columns; else SQLGetData */
+    int nlong;       /* bound columns whose width caps their size */
     size_t rows;     /* rows per fetch */
     SQLULEN fetched; /* rows in the current block */
     SQLUSMALLINT *status; /* owned, rows */
@@ -1722,6 +1860,19 @@ static bool emit(odbc_reader *rd, int i, cell *v, mg_error *err)
     return put(rd, v, err);
 }
 
+/* Read value i of the current row with SQLGetData into rd->row. */
+static bool encode_getdata(odbc_reader *rd, int i, mg_error *err)
+{
+    bool isnull;
+    mg_buf_reset(&rd->val);
+    if (!get_value(rd->c, rd->h, (SQLUSMALLINT)(i + 1), rd->cols[i].cls, true,
+                   &rd->val, &isnull, err))
+        return false;
+    cell v = {rd->val.data ? rd->val.data : "", rd->val.len,
+              rd->cols[i].cls == CLS_BINARY, isnull};
+    return emit(rd, i, &v, err);
+}
+
 /* Append value i of block row `row` to rd->row as a COPY field. */
 static bool encode_bound(odbc_reader *rd, int i, size_t row, mg_error *err)
 {
@@ -1744,35 +1895,29 @@ static bool encode_bound(odbc_reader *rd, int i, size_t row, mg_error *err)
         return emit(rd, i, &v, err);
     }
     size_t room = col->cls == CLS_BINARY ? col->width : col->width - 1;
-    if (ind == SQL_NO_TOTAL || ind < 0 || (size_t)ind > room) {
+    bool over = ind == SQL_NO_TOTAL || ind < 0 || (size_t)ind > room;
+    if (over && col->spill) /* one row per block: SQLGetData reads it */
+        return encode_getdata(rd, i, err);
+    if (over) {
         mg_error_set(err, MG_ERR_COPY, rd->c->side, "01004",
                      "row %lld, column \"%s\" (%d): a value of %ld bytes "
                      "does not fit the %zu bytes bound for it (the driver "
-                     "declared size %lu); read it with SQLGetData (a "
-                     "max_bind_bytes below %zu)", rd->nrows + 1,
+                     "declared size %lu); read it with SQLGetData "
+                     "(rows_per_fetch 1, or a max_bind_bytes below %zu)",
+                     rd->nrows + 1,
                      col_name(rd, i), i + 1, (long)ind, room,
                      (unsigned long)col->declared, col->width);
         return false;
     }
     v.p = p;
     v.n = (size_t)ind;
+    if (col->plain && col->typed)
+        return mg_buf_append(&rd->row, v.p, v.n) ||
+               (mg_odbc_oom(rd->c, err), false);
     const char *b = col->cls == CLS_BIT ? bit_text(v.p, v.n) : NULL;
     if (b)
         v.p = b;
     return col->plain ? put(rd, &v, err) : emit(rd, i, &v, err);
-}
-
-/* Read value i of the current row with SQLGetData into rd->row. */
-static bool encode_getdata(odbc_reader *rd, int i, mg_error *err)
-{
-    bool isnull;
-    mg_buf_reset(&rd->val);
-    if (!get_value(rd->c, rd->h, (SQLUSMALLINT)(i + 1), rd->cols[i].cls, true,
-                   &rd->val, &isnull, err))
-        return false;
-    cell v = {rd->val.data ? rd->val.data : "", rd->val.len,
-              rd->cols[i].cls == CLS_BINARY, isnull};
-    return emit(rd, i, &v, err);
 }
 
 /* Fetch the next block (or row).  False at the end or on error. */
@@ -1895,6 +2040,24 @@ static bool size_is_guess(const odbc_reader *rd, SQLSMALLINT type,
     }
 }
 
+/* A number, date or time that the database types and the driver formats:
+ * digits, signs, points, dashes, colons and spaces only.  Not SQLite's,
+ * which keeps any value in any column. */
+static bool is_typed(const odbc_reader *rd, SQLSMALLINT type)
+{
+    if (strcasecmp(rd->c->dbms, "SQLite") == 0)
+        return false;
+    switch (type) {
+    case SQL_TINYINT: case SQL_SMALLINT: case SQL_INTEGER: case SQL_BIGINT:
+    case SQL_DECIMAL: case SQL_NUMERIC:
+    case SQL_TYPE_DATE: case SQL_TYPE_TIME: case SQL_TYPE_TIMESTAMP:
+    case SQL_DATE: case SQL_TIME: case SQL_TIMESTAMP:
+        return true;
+    default:
+        return false;
+    }
+}
+
 static bool is_char_type(SQLSMALLINT type)
 {
     switch (type) {
@@ -1904,6 +2067,11 @@ static bool is_char_type(SQLSMALLINT type)
     default:
         return false;
     }
+}
+
+static bool is_float(val_class cls)
+{
+    return cls == CLS_DOUBLE || cls == CLS_REAL;
 }
 
 /* Describe the result columns; choose bound (block) or SQLGetData mode,
@@ -1929,6 +2097,9 @@ static bool plan_columns(odbc_reader *rd, size_t max_bind, mg_error *err)
     }
     rd->bound = true;
     size_t row_bytes = 0;
+    /* Long and unsized columns get a bounded buffer when a value that
+     * overflows it can be read again with SQLGetData (SQL_GD_BOUND). */
+    bool spill_ok = max_bind > 1 && (rd->c->getdata & SQL_GD_BOUND);
     for (int i = 0; i < ncols; i++) {
         SQLCHAR name[256];
         SQLSMALLINT nlen, type = 0, digits, nullable;
@@ -1944,6 +2115,7 @@ static bool plan_columns(odbc_reader *rd, size_t max_bind, mg_error *err)
         rcol *info = &rd->cols[i];
         info->cls = class_of(type);
         info->is_char = is_char_type(type);
+        info->typed = is_typed(rd, type);
         info->name = strndup((const char *)name,
                              nlen >= 0 && (size_t)nlen < sizeof name
                                  ? (size_t)nlen
@@ -1956,10 +2128,22 @@ static bool plan_columns(odbc_reader *rd, size_t max_bind, mg_error *err)
         info->width = size_is_guess(rd, type, size)
                           ? 0
                           : bind_width(type, size, info->cls, max_bind);
+        if (info->width == 0 && spill_ok && !is_float(info->cls)) {
+            info->width = max_bind < LONG_BIND ? max_bind : LONG_BIND;
+            rd->nlong++;
+        }
         if (info->width == 0)
             rd->bound = false;
         row_bytes += info->width + sizeof(SQLLEN);
     }
+    /* A value that overflows is read again with SQLGetData, which needs
+     * a one-row block: SQLite's driver has no SQL_GD_BLOCK, and MariaDB's
+     * (3.1) claims it but returns another row's value after SQLSetPos. */
+    if (rd->bound && rd->nlong > 0)
+        rd->rows = 1;
+    spill_ok = spill_ok && rd->rows == 1;
+    for (int i = 0; i < ncols; i++)
+        rd->cols[i].spill = spill_ok && !is_float(rd->cols[i].cls);
     if (rd->bound && row_bytes * rd->rows > MAX_BLOCK_BYTES)
         rd->rows = MAX_BLOCK_BYTES / row_bytes > 0 ? MAX_BLOCK_BYTES / row_bytes
                                                    : 1;
@@ -2023,6 +2207,19 @@ static bool set_block(odbc_reader *rd, size_t rows, mg_error *err)
         got > 0 && got < rows)
         rd->rows = got;
     return true;
+}
+
+/* Ask for a forward-only, read-only cursor: the ODBC default, but not
+ * every driver's (MariaDB's starts static, which holds the whole result
+ * in the client).  A driver that refuses keeps its own: not an error. */
+static void forward_only(odbc_reader *rd)
+{
+    if (!SQL_SUCCEEDED(SQLSetStmtAttr(rd->h, SQL_ATTR_CURSOR_TYPE,
+                                      (SQLPOINTER)SQL_CURSOR_FORWARD_ONLY, 0)))
+        mg_log(MG_LOG_DEBUG, "odbc", "[%s] the driver keeps its cursor type",
+               mg_side_name(rd->c->side));
+    SQLSetStmtAttr(rd->h, SQL_ATTR_CONCURRENCY,
+                   (SQLPOINTER)SQL_CONCUR_READ_ONLY, 0);
 }
 
 /* True for NULL, "" and any spelling of UTF-8 (utf8, UTF-8, utf8mb4 ...):
@@ -2155,6 +2352,7 @@ bool mg_odbc_copy_reader(mg_odbc *c, const char *select_sql,
     rd->h = mg_odbc_new_stmt(c, err);
     if (rd->h == SQL_NULL_HSTMT)
         goto out;
+    forward_only(rd);
     if (!ok_or_nodata(SQLExecDirect(rd->h, (SQLCHAR *)select_sql, SQL_NTS))) {
         mg_odbc_diag(c, SQL_HANDLE_STMT, rd->h, MG_ERR_COPY, err,
                        "copy query failed");
@@ -2175,8 +2373,9 @@ bool mg_odbc_copy_reader(mg_odbc *c, const char *select_sql,
         ntx += rd->cols[i].tx != NULL;
     if (rd->bound)
         mg_log(MG_LOG_DEBUG, "odbc", "[%s] copy out (text), block fetch of "
-               "%zu rows, %d value transforms, encoding %s: %s",
-               mg_side_name(c->side), rd->rows, ntx,
+               "%zu rows, %d long columns (longer values with SQLGetData), "
+               "%d value transforms, encoding %s: %s",
+               mg_side_name(c->side), rd->rows, rd->nlong, ntx,
                rd->encoding[0] ? rd->encoding : "UTF-8", select_sql);
     else
         mg_log(MG_LOG_DEBUG, "odbc", "[%s] copy out (text), row by row with "

@@ -21,6 +21,7 @@ struct mg_odbc {
     char display[512];  /* masked connection string */
     char dbms[128];     /* SQL_DBMS_NAME */
     char driver[128];   /* SQL_DRIVER_NAME */
+    SQLUINTEGER getdata; /* SQL_GETDATA_EXTENSIONS (SQL_GD_* bits) */
     char *secrets[MAX_SECRETS]; /* owned: password values, scrubbed from
                                    every driver message */
 };
@@ -40,5 +41,17 @@ SQLHSTMT mg_odbc_new_stmt(const mg_odbc *c, mg_error *err);
 
 /* Close and free a statement handle; SQL_NULL_HSTMT is fine. */
 void mg_odbc_free_stmt(SQLHSTMT h);
+
+/* The value of one hex digit (either case), or -1 for any other byte. */
+static inline int mg_odbc_hex_digit(unsigned char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
 
 #endif

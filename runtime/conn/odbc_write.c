@@ -73,17 +73,6 @@ int mg_odbc_param_kind_parse(const char *name)
 
 /* ---- COPY text values ------------------------------------------------ */
 
-static int hex_digit(unsigned char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 /* Undo the COPY text escapes of the field s[0..n) into out (room for n
  * bytes): \b \f \n \r \t \v, \NNN octal (1-3 digits), \xHH hex (1-2
  * digits), and a backslash before any other byte stands for that byte
@@ -106,14 +95,16 @@ static size_t copy_unescape(const char *s, size_t n, char *out)
         case 't': out[o++] = '\t'; break;
         case 'v': out[o++] = '\v'; break;
         case 'x': {
-            int d = i + 1 < n ? hex_digit((unsigned char)s[i + 1]) : -1;
+            int d = i + 1 < n ? mg_odbc_hex_digit((unsigned char)s[i + 1])
+                              : -1;
             if (d < 0) {
                 out[o++] = 'x';
                 break;
             }
             int v = d;
             i++;
-            d = i + 1 < n ? hex_digit((unsigned char)s[i + 1]) : -1;
+            d = i + 1 < n ? mg_odbc_hex_digit((unsigned char)s[i + 1])
+                          : -1;
             if (d >= 0) {
                 v = v * 16 + d;
                 i++;
@@ -147,8 +138,8 @@ static long bytea_decode(char *p, size_t n)
         if ((n - 2) % 2 != 0)
             return -1;
         for (size_t i = 2; i < n; i += 2) {
-            int hi = hex_digit((unsigned char)p[i]);
-            int lo = hex_digit((unsigned char)p[i + 1]);
+            int hi = mg_odbc_hex_digit((unsigned char)p[i]);
+            int lo = mg_odbc_hex_digit((unsigned char)p[i + 1]);
             if (hi < 0 || lo < 0)
                 return -1;
             p[o++] = (char)(hi * 16 + lo);

@@ -130,6 +130,45 @@ static void open_fails(const char *cs, const char *what)
           err.msg);
 }
 
+/* Run fn(arg) with debug logging into a temp file; the last log line
+ * holding `needle`, into line (size bytes), "" when none. */
+static void capture_log(void (*fn)(void *), void *arg, const char *needle,
+                        char *line, size_t size)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s.log", dbpath);
+    line[0] = '\0';
+    fflush(stderr);
+    int saved = dup(2);
+    FILE *f = fopen(path, "w+");
+    if (saved < 0 || f == NULL) {
+        snprintf(line, size, "(no log)");
+        return;
+    }
+    dup2(fileno(f), 2);
+    mg_log_level level = mg_log_get_level();
+    mg_log_set_level(MG_LOG_DEBUG);
+    fn(arg);
+    mg_log_set_level(level);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    rewind(f);
+    char buf[512];
+    while (fgets(buf, sizeof buf, f))
+        if (strstr(buf, needle))
+            snprintf(line, size, "%.*s", (int)strcspn(buf, "\n"), buf);
+    fclose(f);
+    unlink(path);
+}
+
+/* Open and close a connection to arg (a connection string). */
+static void open_close(void *arg)
+{
+    mg_error err;
+    mg_odbc_close(mg_odbc_open(arg, MG_SIDE_SOURCE, &err));
+}
+
 static void test_open(void)
 {
     open_fails("Driver=NoSuchDriver;Database=/x;UID=u;PWD=" SECRET,
@@ -164,6 +203,16 @@ static void test_open(void)
           "DBMS name from the driver: %s (driver %s)", mg_odbc_dbms_name(c),
           mg_odbc_driver_name(c));
     mg_odbc_close(c);
+
+    /* SQLite's driver gets StepAPI=1 unless the string sets StepAPI. */
+    char line[512];
+    capture_log(open_close, connstr, "connected", line, sizeof line);
+    CHECK(strstr(line, "sqlite3odbc") != NULL, "SQLite3 connects: %s", line);
+    capture_log(open_close, connstr, "StepAPI=1 added", line, sizeof line);
+    CHECK(line[0] != '\0', "Driver=SQLite3: StepAPI=1 added");
+    snprintf(cs, sizeof cs, "%s;StepAPI=0", connstr);
+    capture_log(open_close, cs, "StepAPI=1 added", line, sizeof line);
+    CHECK(line[0] == '\0', "StepAPI=0 in the string: left alone");
 }
 
 /* ---- statements ------------------------------------------------------- */
@@ -448,38 +497,29 @@ static long long copy_sql(mg_odbc *c, const char *sql,
     return n;
 }
 
+
+typedef struct start_args {
+    mg_odbc *c;
+    const char *sql;
+    const mg_odbc_reader_opts *opts;
+} start_args;
+
+static void start_reader(void *arg)
+{
+    start_args *a = arg;
+    mg_error err;
+    mg_reader r;
+    if (mg_odbc_copy_reader(a->c, a->sql, a->opts, &r, &err))
+        r.close(&r);
+}
+
 /* The debug line the reader logs when it starts (its fetch mode). */
 static const char *reader_mode(mg_odbc *c, const char *sql,
                                const mg_odbc_reader_opts *opts)
 {
     static char line[512];
-    char path[600];
-    snprintf(path, sizeof path, "%s.log", dbpath);
-    mg_error err;
-    mg_reader r;
-    fflush(stderr);
-    int saved = dup(2);
-    FILE *f = fopen(path, "w+");
-    if (saved < 0 || f == NULL)
-        return "(no log)";
-    dup2(fileno(f), 2);
-    mg_log_level level = mg_log_get_level();
-    mg_log_set_level(MG_LOG_DEBUG);
-    bool ok = mg_odbc_copy_reader(c, sql, opts, &r, &err);
-    mg_log_set_level(level);
-    fflush(stderr);
-    dup2(saved, 2);
-    close(saved);
-    if (ok)
-        r.close(&r);
-    rewind(f);
-    line[0] = '\0';
-    char buf[512];
-    while (fgets(buf, sizeof buf, f))
-        if (strstr(buf, "copy out"))
-            snprintf(line, sizeof line, "%.*s", (int)strcspn(buf, "\n"), buf);
-    fclose(f);
-    unlink(path);
+    start_args a = {c, sql, opts};
+    capture_log(start_reader, &a, "copy out", line, sizeof line);
     return line;
 }
 
@@ -518,8 +558,9 @@ static void test_reader(mg_odbc *c)
     CHECK(strstr(mode, "row by row") != NULL,
           "items, max_bind_bytes 1: row by row: %s", mode);
     mode = reader_mode(c, "SELECT * FROM docs", NULL);
-    CHECK(strstr(mode, "row by row") != NULL,
-          "docs (TEXT): row by row: %s", mode);
+    CHECK(strstr(mode, "block fetch of 1 rows, 2 long columns") != NULL,
+          "docs (TEXT, BLOB): long columns bound, one row per fetch: %s",
+          mode);
 
     /* Every row, in blocks of 1024 (6 blocks), 7 (odd) and row by row. */
     const char *all = "SELECT * FROM items ORDER BY id";
@@ -565,6 +606,11 @@ static void test_reader(mg_odbc *c)
     CHECK(n == 2 && strcmp(a.data, "1\tok\n2\tfar longer than five characters, more "
                                      "than 21 bytes\n") == 0,
           "the same with SQLGetData: whole");
+    mg_odbc_reader_opts one = {.rows_per_fetch = 1};
+    n = copy_sql(c, "SELECT * FROM narrow ORDER BY id", &one, &a, &err);
+    CHECK(n == 2 && strcmp(a.data, "1\tok\n2\tfar longer than five characters, more "
+                                     "than 21 bytes\n") == 0,
+          "the same bound, one row per fetch: the rest read with SQLGetData");
 
     /* SQLite's driver says 255 for BLOB and VARCHAR without a length. */
     n = copy_sql(c, "SELECT * FROM blobs", NULL, &a, &err);
@@ -602,6 +648,172 @@ static void test_reader(mg_odbc *c)
 
     mg_buf_free(&a);
     mg_buf_free(&b);
+}
+
+/* Compare two streams line by line and field by field; print the first
+ * difference (a whole stream is too long to show). */
+static bool same_stream(const mg_buf *got, const mg_buf *want)
+{
+    if (got->len == want->len && memcmp(got->data, want->data, got->len) == 0)
+        return true;
+    size_t i = 0, line = 1, field = 1, start = 0;
+    while (i < got->len && i < want->len && got->data[i] == want->data[i]) {
+        if (got->data[i] == '\n') {
+            line++;
+            field = 1;
+            start = i + 1;
+        } else if (got->data[i] == '\t') {
+            field++;
+            start = i + 1;
+        }
+        i++;
+    }
+    printf("# first difference: line %zu, field %zu\n#   got:  %.60s\n"
+           "#   want: %.60s\n", line, field,
+           got->data ? got->data + start : "", want->data + start);
+    return false;
+}
+
+/* ---- COPY text escaping ------------------------------------------------ */
+
+/* Every special byte (tab, newline, carriage return, backslash) at every
+ * position of values up to 40 bytes (the escaper scans 8 bytes at a time),
+ * next to bytes one off from them and to UTF-8, against a byte-by-byte
+ * escaper written here. */
+static void test_escape(void)
+{
+    static const char special[] = {'\t', '\n', '\r', '\\'};
+    static const char filler[] = "\x08\x0b\x0c\x0e[]]\xc3\xa9" "az";
+    int bad = 0, cases = 0;
+    mg_buf got = MG_BUF_INIT;
+    for (size_t len = 0; len <= 40; len++) {
+        for (size_t pos = 0; pos <= len; pos++) {
+            for (size_t k = 0; k < sizeof special; k++) {
+                char in[41], want[82];
+                size_t w = 0;
+                for (size_t i = 0; i < len; i++) {
+                    in[i] = i == pos ? special[k]
+                                     : filler[(i + len) % (sizeof filler - 1)];
+                    char e = in[i] == '\t' ? 't' : in[i] == '\n' ? 'n'
+                             : in[i] == '\r' ? 'r' : in[i] == '\\' ? '\\' : 0;
+                    if (e) {
+                        want[w++] = '\\';
+                        want[w++] = e;
+                    } else {
+                        want[w++] = in[i];
+                    }
+                }
+                mg_buf_reset(&got);
+                mg_buf_append_str(&got, "x");
+                cases++;
+                if (!mg_odbc_copy_escape(&got, in, len) || got.len != w + 1 ||
+                    memcmp(got.data + 1, want, w) != 0 || got.data[got.len] != 0)
+                    bad++;
+            }
+        }
+    }
+    CHECK(bad == 0, "copy escaping: %d of %d values differ from a byte-by-byte "
+                    "escape", bad, cases);
+    mg_buf_free(&got);
+}
+
+/* ---- values at the edges of a bound buffer ------------------------------ */
+
+/* Rows for table edge (id, t text, b blob) in SQL both SQLite and MariaDB
+ * read alike, and their COPY text.  With max_bind_bytes 16, t and b are
+ * bound 16 bytes wide: 15 bytes of text (and a NUL) or 16 of blob fit,
+ * one more spills to SQLGetData; row 3 splits a 2-byte character, row 4 a
+ * 3-byte one at the edge.  Row 8 (made in edge_fill) puts a 4-byte
+ * character across the 8191-byte piece of SQLGetData. */
+static const char *const edge_sql[] = {
+    "INSERT INTO edge VALUES (1, 'aaaaaaaaaaaaaaa',"
+    " x'00112233445566778899aabbccddeeff')",
+    "INSERT INTO edge VALUES (2, 'aaaaaaaaaaaaaaab',"
+    " x'00112233445566778899aabbccddeeff00')",
+    "INSERT INTO edge VALUES (3, 'aaaaaaaaaaaaaaé', NULL)",
+    "INSERT INTO edge VALUES (4, 'aaaaaaaaaaaaa€', x'')",
+    "INSERT INTO edge VALUES (5, NULL, NULL)",
+    "INSERT INTO edge VALUES (6, '', x'5c')",
+    "INSERT INTO edge VALUES (7, 'tab\tnl\ncr\r and then some 漢字', x'00')",
+};
+
+#define EDGE_A 8190
+
+static const char edge_copy[] =
+    "1\taaaaaaaaaaaaaaa\t\\\\x00112233445566778899aabbccddeeff\n"
+    "2\taaaaaaaaaaaaaaab\t\\\\x00112233445566778899aabbccddeeff00\n"
+    "3\taaaaaaaaaaaaaaé\t\\N\n"
+    "4\taaaaaaaaaaaaa€\t\\\\x\n"
+    "5\t\\N\t\\N\n"
+    "6\t\t\\\\x5c\n"
+    "7\ttab\\tnl\\ncr\\r and then some 漢字\t\\\\x00\n";
+
+/* Make table edge (create_sql) and its rows; false with a message. */
+static bool edge_fill(mg_odbc *c, const char *create_sql)
+{
+    mg_error err;
+    mg_buf sql = MG_BUF_INIT;
+    bool ok = mg_odbc_exec(c, create_sql, &err);
+    for (size_t i = 0; ok && i < sizeof edge_sql / sizeof edge_sql[0]; i++)
+        ok = mg_odbc_exec(c, edge_sql[i], &err);
+    mg_buf_append_str(&sql, "INSERT INTO edge VALUES (8, '");
+    for (int i = 0; i < EDGE_A; i++)
+        mg_buf_append(&sql, "a", 1);
+    mg_buf_append_str(&sql, "🙂z', NULL)");
+    ok = ok && mg_odbc_exec(c, sql.data, &err);
+    if (!ok)
+        printf("# edge table: %s\n", err.msg);
+    mg_buf_free(&sql);
+    return ok;
+}
+
+/* Read table edge in every mode: each must give edge_copy plus row 8. */
+static void edge_read(mg_odbc *c, const char *db)
+{
+    mg_buf want = MG_BUF_INIT, got = MG_BUF_INIT;
+    mg_buf_append_str(&want, edge_copy);
+    mg_buf_append_str(&want, "8\t");
+    for (int i = 0; i < EDGE_A; i++)
+        mg_buf_append(&want, "a", 1);
+    mg_buf_append_str(&want, "🙂z\t\\N\n");
+    static const struct {
+        mg_odbc_reader_opts o;
+        const char *label;
+    } modes[] = {
+        {{0}, "defaults (1024-byte buffers)"},
+        {{.max_bind_bytes = 16}, "16-byte buffers"},
+        {{.max_bind_bytes = 16, .rows_per_fetch = 3}, "16-byte buffers, 3 rows"},
+        {{.max_bind_bytes = 16, .rows_per_fetch = 1}, "16-byte buffers, 1 row"},
+        {{.max_bind_bytes = 1}, "SQLGetData only"},
+    };
+    const char *sql = "SELECT id, t, b FROM edge ORDER BY id";
+    for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
+        mg_error err;
+        mg_error_clear(&err);
+        long long n = copy_sql(c, sql, &modes[m].o, &got, &err);
+        CHECK(n == 8 && same_stream(&got, &want),
+              "%s edge values, %s: exact, nothing cut (%lld rows)%s%s", db,
+              modes[m].label, n, n < 0 ? ": " : "", n < 0 ? err.msg : "");
+    }
+    mg_buf_free(&want);
+    mg_buf_free(&got);
+}
+
+/* Make table edge on c (create_sql) and read it in every mode.  SQLGetData
+ * needs a one-row block (SQLite's driver has no SQL_GD_BLOCK; MariaDB's
+ * claims it, but after SQLSetPos in a block gives another row's value):
+ * with long columns, one row per fetch, still bound. */
+static void edge_case(mg_odbc *c, const char *db, const char *create_sql)
+{
+    if (!edge_fill(c, create_sql)) {
+        CHECK(false, "%s: table edge made", db);
+        return;
+    }
+    edge_read(c, db);
+    mg_odbc_reader_opts three = {.max_bind_bytes = 16, .rows_per_fetch = 3};
+    const char *mode = reader_mode(c, "SELECT id, t, b FROM edge", &three);
+    CHECK(strstr(mode, "block fetch of 1 rows, 3 long columns") != NULL,
+          "%s, 16-byte buffers: bound, one row per fetch: %s", db, mode);
 }
 
 /* ---- value transforms (SQLite) ----------------------------------------- */
@@ -1134,29 +1346,6 @@ static void mt_expect(mg_buf *out, bool with_json)
     }
 }
 
-/* Compare two streams line by line and field by field; print the first
- * difference (a whole stream is too long to show). */
-static bool same_stream(const mg_buf *got, const mg_buf *want)
-{
-    if (got->len == want->len && memcmp(got->data, want->data, got->len) == 0)
-        return true;
-    size_t i = 0, line = 1, field = 1, start = 0;
-    while (i < got->len && i < want->len && got->data[i] == want->data[i]) {
-        if (got->data[i] == '\n') {
-            line++;
-            field = 1;
-            start = i + 1;
-        } else if (got->data[i] == '\t') {
-            field++;
-            start = i + 1;
-        }
-        i++;
-    }
-    printf("# first difference: line %zu, field %zu\n#   got:  %.60s\n"
-           "#   want: %.60s\n", line, field,
-           got->data ? got->data + start : "", want->data + start);
-    return false;
-}
 
 static void test_mariadb_reader(mg_odbc *c)
 {
@@ -1307,6 +1496,8 @@ static void test_mariadb(void)
     if (c == NULL)
         return;
     test_mariadb_reader(c);
+    edge_case(c, "MariaDB", "CREATE TEMPORARY TABLE edge (id INT PRIMARY KEY, "
+                            "t TEXT, b BLOB)");
     test_mariadb_to_pg(c);
     mg_odbc_close(c);
 }
@@ -1319,12 +1510,15 @@ int main(void)
         return check_done();
     }
     test_open();
+    test_escape();
     mg_odbc *c = connect_db();
     CHECK(c != NULL, "connect to %s", connstr);
     if (c != NULL) {
         test_query(c);
         test_catalog(c);
         test_reader(c);
+        edge_case(c, "SQLite", "CREATE TABLE edge (id INTEGER PRIMARY KEY, "
+                               "t TEXT, b BLOB)");
         test_transforms(c);
         test_encodings(c);
         test_to_pg(c);
