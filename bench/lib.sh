@@ -1,5 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # sourced; sets globals for the caller
-# lib.sh - helpers shared by the benchmarks (bench.sh, whole_db.sh).
+# lib.sh - helpers shared by the benchmarks (bench.sh, whole_db.sh, odbc.sh).
 # Sourced, not run: `. bench/lib.sh` from the repository root, after
 # setting `prog` (the script's name, for messages).
 #
@@ -10,6 +10,8 @@
 #                               PGHOST/PGPORT/PGUSER and sets $conn, psql
 #   timed LOG CMD ...           run CMD (output to LOG) under /usr/bin/time;
 #                               sets $secs and $rss_kib, returns CMD's status
+#   report_run LABEL RC LOG DB  after a timed run: print its line (or its
+#                               failure), check DB; sets $outcome
 #
 # plus small things: die, say, now, elapsed, best, max, ratio, mib, grouped.
 
@@ -97,4 +99,24 @@ timed() {
     rss_kib=$(tail -1 "$log.rss" 2>/dev/null)
     [[ $rss_kib =~ ^[0-9]+$ ]] || rss_kib=-
     return "$rc"
+}
+
+# report_run LABEL RC LOG DB: the end of one timed run (rc RC, output in
+# LOG, into database DB): a failure shows the end of LOG; otherwise DB is
+# checked by the caller's `check DB LABEL` (which sets $verdict) and
+# emptied for the next run.  Prints one line; sets outcome (ok, MISMATCH
+# or FAILED).  report_width: the label column (default 22).
+report_run() {
+    local label=$1 rc=$2 log=$3 db=$4 w=${report_width:-22}
+    if [ "$rc" != 0 ]; then
+        printf '  %-*s FAILED (exit %s after %s s); the end of its output:\n' "$w" "$label" "$rc" "$secs"
+        tail -25 "$log" | sed 's/^/      | /'
+        outcome=FAILED
+        return
+    fi
+    outcome=ok
+    check "$db" "$label" || outcome=MISMATCH
+    # shellcheck disable=SC2154  # verdict: set by the caller's check
+    printf '  %-*s %9s s  peak RSS %-10s  %s\n' "$w" "$label" "$secs" "$(mib "$rss_kib")" "$verdict"
+    fresh_db "$db"   # keep the cluster small for the next run
 }

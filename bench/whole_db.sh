@@ -173,16 +173,7 @@ run_tool() {
             pgloader --dynamic-space-size 4096 --root-dir "$tmp/pgloader" bench/whole_db.load || rc=$?
         ;;
     esac
-    if [ "$rc" != 0 ]; then
-        printf '  %-10s FAILED (exit %s after %s s); the end of its output:\n' "$name" "$rc" "$secs"
-        tail -25 "$log" | sed 's/^/      | /'
-        outcome=FAILED
-        return
-    fi
-    outcome=ok
-    check "$db" "$name" || outcome=MISMATCH
-    printf '  %-10s %9s s  peak RSS %-10s  %s\n' "$name" "$secs" "$(mib "$rss_kib")" "$verdict"
-    fresh_db "$db"   # keep the cluster small for the next tool
+    report_width=10 report_run "$name" "$rc" "$log" "$db"
 }
 
 tools=(migrate pgcopydb pgloader)
