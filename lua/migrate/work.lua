@@ -525,6 +525,13 @@ function M.run_steps(ctx, label, steps)
       ok, err = pcall(ctx.target.exec, ctx.target, step.sql)
     elseif not record.done(ctx.record, label, step.what) then
       ok, err = pcall(in_transaction, ctx.target, function()
+        if ctx.target.kind ~= "odbc" then
+          -- two workers may reach the same step (a foreign key made as
+          -- soon as both its tables are loaded): one makes it, the other
+          -- finds it done
+          ctx.target:query("SELECT pg_advisory_xact_lock(hashtext($1))", label .. "\n" .. step.what)
+          if record.done(ctx.record, label, step.what) then return end
+        end
         -- MySQL's DDL commits by itself, before the mark: a step found
         -- made (killed in between) is only marked.
         local made = step.exists and ctx.target:query(step.exists.sql, unpack(step.exists.params))[1]
@@ -598,6 +605,52 @@ local function remark_of(task, totals, w_options)
   return #parts > 0 and table.concat(parts, "; ") or nil
 end
 
+-- Foreign keys as soon as they can be made, by the worker that finishes a
+-- table, rather than all at the end of the run: those of `task` whose
+-- referenced tables have all succeeded, and those of succeeded tables
+-- that were waiting for `task`.  (A foreign key validates every row: on
+-- a big table it is the run's serial tail otherwise.)  What cannot be
+-- made yet is left to the end of the run (runner's foreign_keys), which
+-- skips the steps done here.  Returns the failure of task's own keys; a
+-- failure of another table's marks that table failed.
+local function early_foreign_keys(w, task)
+  local ctx, rec = w.ctx, w.rec
+  if task.dialect == "mysql" then return nil end
+  local status = {}
+  for _, row in ipairs(record.results(rec)) do status[row.task] = row.status end
+  status[task.label] = "succeeded"
+  local done = {}
+  for label, t in pairs(w.tasks) do
+    if status[label] == "succeeded" then done[label] = t end
+  end
+  local function ready(x)
+    if not x.foreign_keys or not record.done(rec, x.label, "created") then return false end
+    for _, fk in ipairs(x.entry.foreign_keys or {}) do
+      local ref = fk.ref_schema .. "." .. fk.ref_table
+      if w.tasks[ref] and not done[ref] then return false end
+    end
+    return true
+  end
+  local own
+  for label, x in pairs(done) do
+    local refers = label == task.label
+    for _, fk in ipairs(x.entry.foreign_keys or {}) do
+      refers = refers or (fk.ref_schema .. "." .. fk.ref_table) == task.label
+    end
+    if refers and ready(x) then
+      local failure = M.run_steps(ctx, x.label, plan.foreign_key_sql(x, done))
+      if failure and x == task then
+        own = failure
+      elseif failure then
+        failure = string.format("%s on %s", failure, x.target_label)
+        log("error", "%s", failure)
+        record.set_status(rec, x.label, "failed", { reason = failure })
+      end
+    end
+  end
+  return own
+end
+
 -- The post chunk: after_table, keys and indexes, identity reset, verify;
 -- then the task's status commits with the chunk's done-mark.
 local function finish_task(w, task, c)
@@ -619,6 +672,7 @@ local function finish_task(w, task, c)
     end
     failure = M.run_steps(ctx, task.label, steps)
   end
+  if not failure and task.created then failure = early_foreign_keys(w, task) end
   if not failure and w.options.verify and task.dialect == "mysql" then
     log("warn", "%s: --verify is for PostgreSQL targets in this version: not verified", task.target_label)
   elseif not failure and w.options.verify then
