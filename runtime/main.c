@@ -21,6 +21,7 @@
 #include "core/exitcode.h"
 #include "core/interrupt.h"
 #include "core/log.h"
+#include "lua/lua_edit.h"
 #include "lua/lua_util.h"
 
 static const char *usage_text =
@@ -38,6 +39,8 @@ static const char *usage_text =
     "                                  status, rows, time, failure reasons\n"
     "  worker [--state URL] [--run ID] join a running migration and do its\n"
     "                                  chunks (scale-out, another host)\n"
+    "  repl [CONNECTION ...]           interactive Lua with connections open\n"
+    "                                  (src, dst, name=URL) to explore a source\n"
     "  test SPEC.lua ...               run Lua spec files inside migrate (TAP)\n"
     "  help [COMMAND]                  show help\n"
     "\n"
@@ -45,11 +48,18 @@ static const char *usage_text =
     "  -v, --verbose          more log lines (debug)\n"
     "  -q, --quiet            only warnings and errors\n"
     "      --log-level LEVEL  debug, info, warn, error or none\n"
+    "      --config FILE      the configuration file (default: ./migrate.yaml,\n"
+    "                         else $XDG_CONFIG_HOME/migrate/migrate.yaml)\n"
+    "      --profile NAME     the profile of the configuration to use: its\n"
+    "                         connections, options and params (default:\n"
+    "                         the profile named default, when there is one)\n"
     "  -h, --help             show this help\n"
     "  -V, --version          show the version\n"
     "\n"
     "Environment: MIGRATE_PATH (colon-separated directories searched by\n"
-    "require before the stdlib), PG* variables and ~/.pgpass for PostgreSQL.\n"
+    "require before the stdlib; then ~/.local/share/migrate/lua, the stdlib,\n"
+    "the LuaRocks trees ~/.local/share/migrate/rocks and ~/.luarocks, and\n"
+    "the system's), PG* variables and ~/.pgpass for PostgreSQL.\n"
     "Exit codes: 0 ok, 1 some tasks failed, 2 usage, 3 recipe error,\n"
     "4 connection error, 5 rows rejected, 70 internal error, 130 interrupted.\n";
 
@@ -87,6 +97,8 @@ static const char *run_help =
     "                        (default: the recipe's max_rejects, else 1000;\n"
     "                        0: the first refused row fails the table)\n"
     "  -v, --verbose, -q, --quiet, --log-level LEVEL  as for migrate\n"
+    "      --config FILE, --profile NAME  connections, options and params\n"
+    "                        from a migrate.yaml profile (as for migrate)\n"
     "\n"
     "Exit codes: 0 every table succeeded, 1 some tables failed, 3 the recipe\n"
     "is wrong, 4 a connection failed, 5 every table succeeded but some rows\n"
@@ -157,6 +169,21 @@ static const char *worker_help =
     "PGPASSWORD / ~/.pgpass. `migrate run --workers N` starts its workers\n"
     "this way itself.\n";
 
+static const char *repl_help =
+    "usage: migrate repl [CONNECTION ...]\n"
+    "\n"
+    "Interactive Lua (LuaJIT) to explore a source before writing a recipe.\n"
+    "The first CONNECTION opens as `src`, the second as `dst`, and\n"
+    "name=URL as the global `name`; a CONNECTION is a URL as recipes take\n"
+    "(postgresql://..., dbname=..., odbc:...) or a profile name.\n"
+    "An expression prints its value; query results print as tables.\n"
+    "Meta-commands: \\tables, \\d, \\preview, \\count, \\sample, \\plan,\n"
+    "\\name, \\conn, \\help (lists them all), \\q.  Tab completes names,\n"
+    "methods and table names; history is kept in\n"
+    "$XDG_STATE_HOME/migrate/history (else ~/.local/state/migrate/history).\n"
+    "Ctrl-C cancels the running statement, Ctrl-D leaves.  Standard input\n"
+    "that is not a terminal is read and evaluated line by line.\n";
+
 static const char *test_help =
     "usage: migrate test SPEC.lua ...\n"
     "\n"
@@ -177,6 +204,7 @@ typedef struct cli_opts {
     const char *output;
     const char *state, *run, *status, *table, *since, *report, *workers, *lease;
     const char *reject_dir, *max_rejects;
+    const char *config, *profile; /* migrate.yaml: lua/migrate/profile.lua */
 } cli_opts;
 
 static bool file_exists(const char *path)
@@ -219,7 +247,9 @@ static void add_dir(mg_buf *path, const char *prefix, const char *suffix)
 }
 
 /* package.path: MIGRATE_PATH, the user's library, the stdlib and recipes,
- * then LuaJIT's default (which covers the LuaRocks trees). */
+ * the user's LuaRocks trees (migrate's own, then luarocks --local), then
+ * LuaJIT's default (which covers the system LuaRocks trees).  Rocks come
+ * after the stdlib: a recipe library cannot shadow a migrate module. */
 static void set_package_path(lua_State *L)
 {
     mg_buf path = MG_BUF_INIT;
@@ -241,6 +271,12 @@ static void set_package_path(lua_State *L)
     find_stdlib(&base);
     add_dir(&path, base.data, "/lua");
     add_dir(&path, base.data, "/recipes");
+    if (xdg && *xdg)
+        add_dir(&path, xdg, "/migrate/rocks/share/lua/5.1");
+    else if (home && *home)
+        add_dir(&path, home, "/.local/share/migrate/rocks/share/lua/5.1");
+    if (home && *home)
+        add_dir(&path, home, "/.luarocks/share/lua/5.1");
 
     lua_getglobal(L, "package");
     lua_getfield(L, -1, "path");
@@ -291,6 +327,7 @@ static int run_lua(const cli_opts *o)
     preload(L, "migrate.copy", luaopen_migrate_copy);
     preload(L, "migrate.yaml", luaopen_migrate_yaml);
     preload(L, "migrate.odbc", luaopen_migrate_odbc);
+    preload(L, "migrate.edit", luaopen_migrate_edit);
     lua_sethook(L, interrupt_hook, LUA_MASKCOUNT, 10000);
 
     int code = MG_EXIT_INTERNAL;
@@ -327,7 +364,8 @@ static int run_lua(const cli_opts *o)
                                 {"table", o->table}, {"since", o->since},
                                 {"report", o->report}, {"workers", o->workers},
                                 {"lease", o->lease}, {"reject_dir", o->reject_dir},
-                                {"max_rejects", o->max_rejects}};
+                                {"max_rejects", o->max_rejects},
+                                {"config", o->config}, {"profile", o->profile}};
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
         if (strings[i][1]) {
             lua_pushstring(L, strings[i][1]);
@@ -377,6 +415,8 @@ static const char *help_for(const char *cmd)
         return clean_help;
     if (strcmp(cmd, "worker") == 0)
         return worker_help;
+    if (strcmp(cmd, "repl") == 0)
+        return repl_help;
     return NULL;
 }
 
@@ -384,6 +424,7 @@ enum {
     OPT_LOG_LEVEL = 256, OPT_STOP_ON_ERROR, OPT_NO_PROGRESS, OPT_FORCE, OPT_RESTART,
     OPT_JSON, OPT_YES, OPT_STATE, OPT_RUN, OPT_STATUS, OPT_TABLE, OPT_SINCE,
     OPT_VERIFY, OPT_REPORT, OPT_WORKERS, OPT_LEASE, OPT_REJECT_DIR, OPT_MAX_REJECTS,
+    OPT_CONFIG, OPT_PROFILE,
 };
 
 static const struct option long_opts[] = {
@@ -410,6 +451,8 @@ static const struct option long_opts[] = {
     {"lease", required_argument, NULL, OPT_LEASE},
     {"reject-dir", required_argument, NULL, OPT_REJECT_DIR},
     {"max-rejects", required_argument, NULL, OPT_MAX_REJECTS},
+    {"config", required_argument, NULL, OPT_CONFIG},
+    {"profile", required_argument, NULL, OPT_PROFILE},
     {NULL, 0, NULL, 0},
 };
 
@@ -499,6 +542,12 @@ static int parse_options(int argc, char **argv, cli_opts *o)
         case OPT_MAX_REJECTS:
             o->max_rejects = optarg;
             break;
+        case OPT_CONFIG:
+            o->config = optarg;
+            break;
+        case OPT_PROFILE:
+            o->profile = optarg;
+            break;
         default:
             if (optopt)
                 fprintf(stderr, "migrate: option -%c is unknown or needs a value\n", optopt);
@@ -537,7 +586,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "run") == 0 || strcmp(cmd, "test") == 0 ||
         strcmp(cmd, "plan") == 0 || strcmp(cmd, "status") == 0 ||
         strcmp(cmd, "verify") == 0 || strcmp(cmd, "clean") == 0 ||
-        strcmp(cmd, "worker") == 0) {
+        strcmp(cmd, "worker") == 0 || strcmp(cmd, "repl") == 0) {
         o.command = cmd;
         pos++;
         npos--;
@@ -547,7 +596,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "migrate: unknown command '%s'\nTry 'migrate --help'.\n", cmd);
         return MG_EXIT_USAGE;
     }
-    if (npos < 1 && strcmp(o.command, "status") != 0 && strcmp(o.command, "worker") != 0) {
+    if (npos < 1 && strcmp(o.command, "status") != 0 && strcmp(o.command, "worker") != 0 &&
+        strcmp(o.command, "repl") != 0) {
         fprintf(stderr, "migrate: %s needs a file\n\n%s", o.command, help_for(o.command));
         return MG_EXIT_USAGE;
     }

@@ -16,7 +16,7 @@ packages=(
     libyaml-dev libcurl4-openssl-dev libedit-dev
     unixodbc-dev odbcinst libsqliteodbc sqlite3
     mariadb-server mariadb-client odbc-mariadb odbc-postgresql
-    valgrind time
+    valgrind time tmux luarocks
 )
 bench_packages=(pgcopydb pgloader)
 

@@ -35,15 +35,23 @@ local function handler(err)
   return core.error { code = "internal", msg = debug.traceback(tostring(err), 2) }
 end
 
--- key=value arguments after the recipe path.
+-- The commands a profile (migrate.yaml, --profile) applies to; main sets
+-- the params it gives (the defaults key=value overrides) and the options.
+local PROFILE_COMMANDS = { run = true, plan = true, verify = true, clean = true, status = true }
+local profile_params, cli_options = {}, {}
+
+-- key=value arguments after the recipe path, over the profile's params;
+-- source=NAME and target=NAME may name a connection of migrate.yaml.
 local function parse_params(args)
   local params = {}
+  for k, v in pairs(profile_params) do params[k] = v end
   for i = 2, #args do
     local k, v = args[i]:match("^([%a_][%w_]*)=(.*)$")
     if not k then
       error(core.error { code = "usage",
         msg = string.format("expected key=value after the recipe, got '%s'", args[i]) }, 0)
     end
+    if k == "source" or k == "target" then v = require("migrate.profile").resolve(v, cli_options) end
     params[k] = v
   end
   return params
@@ -91,6 +99,11 @@ function M.worker(args, options)
   return require("migrate.runner").worker_main(params, options)
 end
 
+-- `migrate repl [CONNECTION ...]`: interactive Lua (migrate.repl).
+function M.repl(args, options)
+  return require("migrate.repl").main(args, options)
+end
+
 function M.test(args)
   local spec = require "migrate.spec"
   local failed = 0
@@ -104,7 +117,13 @@ function M.main(command, args, options)
     io.stderr:write("migrate: unknown command '", tostring(command), "'\n")
     return exit.usage
   end
-  local ok, code = xpcall(function() return fn(args, options) end, handler)
+  local ok, code = xpcall(function()
+    cli_options = options
+    if PROFILE_COMMANDS[command] then
+      profile_params = require("migrate.profile").apply(command, args, options)
+    end
+    return fn(args, options)
+  end, handler)
   if ok then return code end
   report_error(code)
   return exit_code_of(code)

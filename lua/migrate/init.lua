@@ -13,6 +13,9 @@ local errors = require "migrate.errors"
 -- the recipe model
 m.recipe = recipe.recipe
 m.params = recipe.params -- key=value from the command line (same table)
+m.extend = recipe.extend -- a recipe on top of another (a library's)
+m.replace_list = recipe.replace_list
+m.super = recipe.super
 
 -- naming rules
 m.replace = naming.replace

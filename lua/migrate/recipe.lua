@@ -141,15 +141,45 @@ local function closing_line(toks, open)
     return toks[#toks].line
 end
 
+local OPENERS = {["{"] = true, ["("] = true, ["["] = true}
+local CLOSERS = {["}"] = true, [")"] = true, ["]"] = true}
+
+-- In `extend(base, {`: the index of the "{" opening the second argument
+-- (the overrides), or nil when it is not a table constructor.
+local function second_argument(toks, paren)
+    local depth = 0
+    for i = paren + 1, #toks do
+        local t = toks[i]
+        if t.t == "eof" then
+            return nil
+        elseif t.t == "op" and OPENERS[t.v] then
+            depth = depth + 1
+        elseif t.t == "op" and CLOSERS[t.v] then
+            if depth == 0 then
+                return nil
+            end
+            depth = depth - 1
+        elseif depth == 0 and is_op(t, ",") then
+            return is_op(toks[i + 1], "{") and i + 1 or nil
+        end
+    end
+end
+
 -- Index of the "{" of the recipe{...} call: the `recipe {` or `recipe({`
 -- whose text spans call_line, or the first one when call_line is nil.
-local function find_call(toks, call_line)
+-- With name "extend", the overrides table of an `extend(base, {...})`.
+local function find_call(toks, call_line, name)
     local best
     for i = 1, #toks - 2 do
         local t = toks[i]
-        if t.t == "name" and t.v == "recipe" then
-            local open = is_op(toks[i + 1], "{") and i + 1
-                or (is_op(toks[i + 1], "(") and is_op(toks[i + 2], "{") and i + 2)
+        if t.t == "name" and t.v == (name or "recipe") then
+            local open
+            if name == "extend" then
+                open = is_op(toks[i + 1], "(") and second_argument(toks, i + 1)
+            else
+                open = is_op(toks[i + 1], "{") and i + 1
+                    or (is_op(toks[i + 1], "(") and is_op(toks[i + 2], "{") and i + 2)
+            end
             if open and not call_line then
                 return open
             elseif open and t.line <= call_line and closing_line(toks, open) >= call_line then
@@ -159,9 +189,6 @@ local function find_call(toks, call_line)
     end
     return best
 end
-
-local OPENERS = {["{"] = true, ["("] = true, ["["] = true}
-local CLOSERS = {["}"] = true, [")"] = true, ["]"] = true}
 
 -- In the table constructor opened at toks[open], the field key (a string
 -- key, or a number for the n-th positional field).  Returns the index of
@@ -223,7 +250,7 @@ local function locate(st, path)
         local src = read_file(st.file)
         st.toks = src and tokenize(src) or false
     end
-    local open = st.toks and find_call(st.toks, st.call_line)
+    local open = st.toks and find_call(st.toks, st.call_line, st.call_name)
     if not open then
         return st.call_line
     end
@@ -897,6 +924,8 @@ function M.origin(r)
 end
 
 local run_chunk -- defined below; recognised on the stack
+local run_module -- likewise: a library module (or base function) running
+local module_paths = {} -- the files of the run_module frames, innermost last
 
 -- "@/path/to/lua/migrate/": frames from the stdlib itself (m.try, say) are
 -- not where a recipe was written.
@@ -913,6 +942,9 @@ local function caller()
         end
         if info.func == run_chunk and loading then
             return loading.path, nil
+        end
+        if info.func == run_module and #module_paths > 0 then
+            return module_paths[#module_paths], nil
         end
         local own = stdlib_prefix and info.source:sub(1, #stdlib_prefix) == stdlib_prefix
         if info.what ~= "C" and not own then
@@ -1019,6 +1051,244 @@ function M.load(path, params)
     end
     fill_params(result.params)
     return result
+end
+
+-- A module found on package.path runs through run_module, so that a
+-- library recipe ending in `return m.recipe{...}` (a tail call: the
+-- module's own frame is gone) is known by its own file, not by the file
+-- that required it.  Otherwise the same as Lua's own searcher.
+run_module = function(path, fn, ...)
+    module_paths[#module_paths + 1] = path
+    local r = {n = select("#", ...) + 1, pcall(fn, ...)}
+    module_paths[#module_paths] = nil
+    if not r[1] then
+        error(r[2], 0)
+    end
+    return unpack(r, 2, r.n)
+end
+
+local function lua_searcher(name)
+    local path, err = package.searchpath(name, package.path)
+    if not path then
+        return err
+    end
+    local chunk, lerr = loadfile(path)
+    if not chunk then
+        error(string.format("error loading module '%s' from file '%s':\n\t%s", name, path, lerr), 0)
+    end
+    return function(...)
+        return run_module(path, chunk, ...)
+    end
+end
+
+package.loaders[2] = lua_searcher
+
+---------------------------------------------------------------------------
+-- Extending a recipe: m.extend(base, overrides)
+
+local replace_mt = {__name = "migrate.replace_list"}
+
+--- m.replace_list{...}: in extend's overrides, a type_rules, naming or
+-- column_naming list that replaces the base's list instead of coming
+-- before it.
+function M.replace_list(list)
+    local out = {}
+    for i, v in ipairs(type(list) == "table" and list or {}) do
+        out[i] = v
+    end
+    if type(list) ~= "table" then
+        out = list -- validated (and refused) where it is used
+    end
+    return type(out) == "table" and setmetatable(out, replace_mt) or out
+end
+
+local supers = {} -- the base hook of each running override hook (false: none)
+
+--- m.super(...): inside a hook given to extend(), call the base recipe's
+-- hook of the same name with these arguments; returns what it returns
+-- (nothing when the base has no such hook).
+function M.super(...)
+    local top = #supers
+    if top == 0 then
+        error(M.error("m.super() is called outside a hook given to m.extend()"), 0)
+    end
+    local base = supers[top]
+    if not base then
+        return
+    end
+    -- while the base hook runs, its own m.super() finds no further base
+    supers[top] = false
+    local r = {n = select("#", ...) + 1, pcall(base, ...)}
+    supers[top] = base
+    if not r[1] then
+        error(r[2], 0)
+    end
+    return unpack(r, 2, r.n)
+end
+
+-- An override hook, run with its base hook reachable through m.super().
+local function chain_hook(override, base)
+    return function(...)
+        supers[#supers + 1] = base or false
+        local r = {n = select("#", ...) + 1, pcall(override, ...)}
+        supers[#supers] = nil
+        if not r[1] then
+            error(r[2], 0)
+        end
+        return unpack(r, 2, r.n)
+    end
+end
+
+-- Every top-level option, none required (the base has them).
+local override_fields = {}
+for i, f in ipairs(M.top_fields) do
+    override_fields[i] = {f[1], f[2]}
+end
+local check_overrides = C.record(override_fields, "a table of recipe options")
+
+local function copy(t)
+    local out = {}
+    for k, v in pairs(t or {}) do
+        out[k] = v
+    end
+    return out
+end
+
+-- The base as a recipe: a recipe, or a function(params) returning one,
+-- called (with the parameters it will run with) as from its own file.
+local function base_recipe(base, params, st)
+    if M.is_recipe(base) then
+        return base
+    end
+    if type(base) ~= "function" then
+        fail(st, {}, "m.extend expects as base a recipe (m.recipe{...}, e.g. require \"acme.mysql_to_pg\")"
+            .. " or a function(params) returning one, got " .. type(base))
+    end
+    local file = debug.getinfo(base, "S").source:match("^@(.*)")
+    local r = file and run_module(file, base, params) or base(params)
+    if not M.is_recipe(r) then
+        fail(st, {}, "the base function given to m.extend must return m.recipe{...}, got " .. type(r))
+    end
+    return r
+end
+
+-- Overrides' list first, then the base's (a copy: the base keeps its own).
+local function merge_list(key)
+    return function(base_list, list, st, replaced)
+        if replaced then
+            return list
+        end
+        local out = copy(list)
+        for _, item in ipairs(base_list or {}) do
+            out[#out + 1] = item
+        end
+        if key == "type_rules" then
+            -- base rules keep the file and line they were written at
+            for i = #list + 1, #out do
+                local rule = copy(out[i])
+                local _, file, line = cast.origin(out[i])
+                cast.register(rule, i, file, line)
+                out[i] = rule
+            end
+        end
+        return out
+    end
+end
+
+local merge = {
+    type_rules = merge_list("type_rules"),
+    naming = merge_list("naming"),
+    column_naming = merge_list("column_naming"),
+}
+
+-- Per table key; inside a table's options, per option.
+function merge.table_options(base_map, map, st)
+    local out = copy(base_map)
+    for key, opts in pairs(map) do
+        if out[key] then
+            local merged = copy(out[key])
+            for k, v in pairs(opts) do
+                merged[k] = v
+            end
+            check_table_entry(key, merged, {"table_options", key}, st)
+            opts = merged
+        end
+        out[key] = opts
+    end
+    return out
+end
+
+-- Per hook name; the base's hook is m.super() inside the override.
+function merge.hooks(base_hooks, hooks)
+    local out = copy(base_hooks)
+    for name, fn in pairs(hooks) do
+        out[name] = chain_hook(fn, base_hooks and base_hooks[name])
+    end
+    return out
+end
+
+--- m.extend(base, overrides) -> a new recipe: base (a recipe, such as
+-- require "acme.mysql_to_pg", or a function(params) returning one) with
+-- overrides (a table of recipe options) applied:
+--
+--   - scalars (source, target, target_schema, policy, workers ...) and
+--     tables/schemas replace the base's;
+--   - params merge by name (overrides win; key=value on the command line
+--     wins over both);
+--   - table_options merge by table key, and inside one table's options by
+--     option (an option given replaces the base's value of that option);
+--   - type_rules, naming and column_naming: the overrides' rules come
+--     first, then the base's.  type_rules match first-wins, so the
+--     customer's rules win; naming rules run in order, so the customer's
+--     rules see the source names and the base's house style applies last.
+--     Write m.replace_list{...} to replace the base's list instead;
+--   - hooks override by name; inside an override, m.super(ctx, ...) calls
+--     the base's hook of that name (the base's hooks also stay reachable as
+--     base.hooks.NAME).
+--
+-- The result is validated like any recipe; a mistake in the overrides is
+-- reported at its file and line in the file that calls extend.  The base
+-- is not changed.
+function M.extend(base, overrides)
+    local file, line = caller()
+    local st = {file = file, call_line = line, call_name = "extend"}
+    if type(overrides) ~= "table" or M.is_recipe(overrides) then
+        fail(st, {}, "m.extend expects a table of options as overrides, got "
+            .. (M.is_recipe(overrides) and "a recipe" or type(overrides)))
+    end
+    if overrides.params ~= nil then
+        C.params(overrides.params, {"params"}, st)
+    end
+    local given = merge_params(overrides.params, loading and M.params or {}, st)
+    base = base_recipe(base, given, st)
+    local params = copy(base.params)
+    for k, v in pairs(overrides.params or {}) do
+        params[k] = v
+    end
+    st.params = merge_params(params, loading and M.params or {}, st)
+    local raw, replaced = {}, {}
+    for k, v in pairs(overrides) do
+        if getmetatable(v) == replace_mt then
+            if not merge[k] or k == "table_options" or k == "hooks" then
+                fail(st, {k}, "m.replace_list is for type_rules, naming and column_naming, not '"
+                    .. tostring(k) .. "'")
+            end
+            replaced[k], v = true, copy(v)
+        end
+        raw[k] = v
+    end
+    local ov = check_overrides(raw, {}, st)
+    local r = copy(base)
+    for k, v in pairs(ov) do
+        if merge[k] then
+            r[k] = merge[k](base[k], v, st, replaced[k])
+        else
+            r[k] = v
+        end
+    end
+    r.params = st.params
+    origins[r] = {file = st.file, line = st.call_line or locate(st, {})}
+    return setmetatable(r, recipe_mt)
 end
 
 ---------------------------------------------------------------------------

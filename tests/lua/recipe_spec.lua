@@ -282,7 +282,7 @@ describe("recipe validation in place", function()
     end)
 
     it("lists the options when no close name exists", function()
-        raises(function() m.recipe(minimal({zzzzzz = 1})) end, "unknown option 'zzzzzz' (options: chunk_rows,", true)
+        raises(function() m.recipe(minimal({zzzzzz = 1})) end, "unknown option 'zzzzzz' (options: batch_rows, chunk_rows,", true)
     end)
 
     it("checks every documented option's type", function()
