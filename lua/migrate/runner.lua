@@ -348,11 +348,7 @@ local function foreign_keys(ctx, rec, tasks)
   for _, t in ipairs(tasks) do
     if by_source[t.label] and record.done(rec, t.label, "created") then
       local failure = work.run_steps(ctx, t.label, plan.foreign_key_sql(t, by_source))
-      if failure then
-        failure = string.format("%s on %s", failure, t.target_label)
-        log("error", "%s", failure)
-        record.set_status(rec, t.label, "failed", { reason = failure })
-      end
+      if failure then work.fail_after_load(rec, t, failure) end
     end
   end
 end

@@ -605,6 +605,13 @@ local function remark_of(task, totals, w_options)
   return #parts > 0 and table.concat(parts, "; ") or nil
 end
 
+-- A loaded table whose foreign keys failed: failed, the reason logged.
+function M.fail_after_load(rec, task, failure)
+  failure = string.format("%s on %s", failure, task.target_label)
+  log("error", "%s", failure)
+  record.set_status(rec, task.label, "failed", { reason = failure })
+end
+
 -- Foreign keys as soon as they can be made, by the worker that finishes a
 -- table, rather than all at the end of the run: those of `task` whose
 -- referenced tables have all succeeded, and those of succeeded tables
@@ -642,9 +649,7 @@ local function early_foreign_keys(w, task)
       if failure and x == task then
         own = failure
       elseif failure then
-        failure = string.format("%s on %s", failure, x.target_label)
-        log("error", "%s", failure)
-        record.set_status(rec, x.label, "failed", { reason = failure })
+        M.fail_after_load(rec, x, failure)
       end
     end
   end
