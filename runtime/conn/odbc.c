@@ -13,12 +13,15 @@
 #include <float.h>
 #include <iconv.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
+#include "core/interrupt.h"
 #include "core/log.h"
 #include "core/secret.h"
 #include "conn/odbc_internal.h"
@@ -599,12 +602,73 @@ static bool ok_or_nodata(SQLRETURN rc)
     return SQL_SUCCEEDED(rc) || rc == SQL_NO_DATA;
 }
 
+/* Ctrl-C while a statement runs: a watcher thread cancels it on the
+ * server with SQLCancel, which ODBC allows from another thread (the
+ * signal handler itself may not call into a driver: it takes locks).  It
+ * wakes every 50 ms while the statement runs; none when it ends. */
+typedef struct watcher {
+    SQLHSTMT h;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool started, done;
+} watcher;
+
+static void *watch(void *arg)
+{
+    watcher *w = arg;
+    pthread_mutex_lock(&w->mu);
+    while (!w->done) {
+        if (mg_interrupted()) {
+            SQLCancel(w->h);
+            break;
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 50 * 1000 * 1000;
+        if (ts.tv_nsec >= 1000 * 1000 * 1000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000 * 1000 * 1000;
+        }
+        pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+/* Watch h until watch_stop; without a thread (none could be made) the
+ * statement simply runs to its end. */
+static void watch_start(watcher *w, SQLHSTMT h)
+{
+    w->h = h;
+    w->done = false;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, NULL);
+    w->started = pthread_create(&w->thread, NULL, watch, w) == 0;
+}
+
+static void watch_stop(watcher *w)
+{
+    if (w->started) {
+        pthread_mutex_lock(&w->mu);
+        w->done = true;
+        pthread_cond_signal(&w->cv);
+        pthread_mutex_unlock(&w->mu);
+        pthread_join(w->thread, NULL);
+    }
+    pthread_cond_destroy(&w->cv);
+    pthread_mutex_destroy(&w->mu);
+}
+
 bool mg_odbc_exec(mg_odbc *c, const char *sql, mg_error *err)
 {
     SQLHSTMT h = mg_odbc_new_stmt(c, err);
     if (h == SQL_NULL_HSTMT)
         return false;
+    watcher w;
+    watch_start(&w, h);
     SQLRETURN rc = SQLExecDirect(h, (SQLCHAR *)sql, SQL_NTS);
+    watch_stop(&w);
     bool ok = ok_or_nodata(rc);
     if (!ok)
         mg_odbc_diag(c, SQL_HANDLE_STMT, h, MG_ERR_QUERY, err,
@@ -695,7 +759,8 @@ bool mg_odbc_query(mg_odbc *c, const char *sql, int nparams,
                    const char *const *params, mg_result **out, mg_error *err)
 {
     *out = NULL;
-    bool ok = false;
+    bool ok = false, watching = false;
+    watcher w; /* Ctrl-C cancels the statement while it runs and returns rows */
     SQLLEN *inds = NULL;
     val_class *classes = NULL;
     mg_result *r = NULL;
@@ -730,6 +795,8 @@ bool mg_odbc_query(mg_odbc *c, const char *sql, int nparams,
             goto out;
         }
     }
+    watch_start(&w, h);
+    watching = true;
     rc = SQLExecute(h);
     if (!ok_or_nodata(rc)) {
         mg_odbc_diag(c, SQL_HANDLE_STMT, h, MG_ERR_QUERY, err,
@@ -768,6 +835,8 @@ bool mg_odbc_query(mg_odbc *c, const char *sql, int nparams,
     r = NULL;
     ok = true;
 out:
+    if (watching)
+        watch_stop(&w);
     mg_result_free(r);
     free(classes);
     free(inds);

@@ -60,7 +60,11 @@ const char *mg_odbc_dbms_name(const mg_odbc *c);
 const char *mg_odbc_driver_name(const mg_odbc *c);
 
 /* Run one statement, discarding any result.  False with *err filled
- * (MG_ERR_QUERY, SQLSTATE, driver message) on failure. */
+ * (MG_ERR_QUERY, SQLSTATE, driver message) on failure.  Here and in
+ * mg_odbc_query, Ctrl-C (core/interrupt.h) cancels the running statement
+ * with SQLCancel from a watcher thread; unixODBC lets that through only
+ * for a driver whose odbcinst.ini entry has Threading = 0, else the
+ * cancel waits for the statement to end. */
 bool mg_odbc_exec(mg_odbc *c, const char *sql, mg_error *err);
 
 /* Run one statement with `?` parameters bound as text (SQL_C_CHAR;
