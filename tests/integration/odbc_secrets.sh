@@ -16,8 +16,8 @@ it_createdb DST dst
 mdb "$MDB" <<SQL || fail "could not fill $MDB"
 CREATE TABLE t (id int PRIMARY KEY, v varchar(10));
 INSERT INTO t VALUES (1, 'a'), (2, NULL), (3, 'c');
-CREATE USER IF NOT EXISTS 'it_odd'@'localhost' IDENTIFIED BY '$ODD';
-GRANT ALL ON \`$MDB\`.* TO 'it_odd'@'localhost';
+CREATE USER IF NOT EXISTS 'it_odd_$$'@'localhost' IDENTIFIED BY '$ODD';
+GRANT ALL ON \`$MDB\`.* TO 'it_odd_$$'@'localhost';
 SQL
 
 src() { # src UID PWD-as-written
@@ -75,12 +75,12 @@ check_output err "source" "the error names the side"
 no_secret "the login error" "$IT_OUT" "$IT_ERR"
 
 section "a braced password with ; and }"
-it_run "$IT_TMP/recipe.lua" source="$(src it_odd "{p;w}}d=x}")" target="dbname=$DST" -v --restart
-check_rc 0 "a run as it_odd"
+it_run "$IT_TMP/recipe.lua" source="$(src it_odd_$$ "{p;w}}d=x}")" target="dbname=$DST" -v --restart
+check_rc 0 "a run as it_odd_$$"
 no_secret "the braced password" "$IT_OUT" "$IT_ERR"
-it_run "$IT_TMP/recipe.lua" source="$(src it_odd "{p;w}}d=y}")" target="dbname=$DST" -v --restart
+it_run "$IT_TMP/recipe.lua" source="$(src it_odd_$$ "{p;w}}d=y}")" target="dbname=$DST" -v --restart
 check_rc 4 "a wrong braced password"
 no_secret "the wrong braced password" "$IT_OUT" "$IT_ERR"
-mdb -e "DROP USER IF EXISTS 'it_odd'@'localhost'" || fail "could not drop it_odd"
+mdb -e "DROP USER IF EXISTS 'it_odd_$$'@'localhost'" || fail "could not drop it_odd_$$"
 
 it_done

@@ -121,6 +121,7 @@ sed 's/create = "recreate", policy = "overwrite",/create = "recreate", policy = 
 args=("$chunked" source="dbname=$SRC" target="dbname=$DST")
 reset_target
 mid_table=0
+finished=none # (sequence 2's result must not pass for this one's)
 for delay in 0.3 0.45 0.6 0.75 0.9 1.05 1.2 1.4 1.7 2.0 3.0 5.0; do
     "$MIGRATE" --no-progress "${args[@]}" >"$IT_TMP/attempt.out" 2>&1 &
     pid=$!
