@@ -25,6 +25,30 @@ local function confirm(run_id, tables, options)
   return answer:match("^[yY]") ~= nil
 end
 
+-- The enum types the run made with its tables (type rules with to =
+-- "enum", listed in the run's plan), once those tables are dropped.  A
+-- type something else still uses is kept, and said so.
+local function drop_enum_types(conn, plan_text, dropped)
+  if conn.kind == "odbc" or type(plan_text) ~= "string" then return end
+  local ok, doc = pcall(require("migrate.yaml").decode, plan_text)
+  if not ok or type(doc) ~= "table" or type(doc.tasks) ~= "table" then return end
+  local gone = {}
+  for _, name in ipairs(dropped) do gone[name] = true end
+  for _, t in ipairs(doc.tasks) do
+    local target = type(t.target) == "table" and (t.target.schema .. "." .. t.target.table)
+    for _, c in ipairs(target and gone[target] and t.columns or {}) do
+      if type(c.enum) == "table" and type(c.type) == "string" then
+        conn:exec("SAVEPOINT migrate_enum")
+        local dropped_ok, err = pcall(conn.exec, conn, "DROP TYPE IF EXISTS " .. c.type)
+        conn:exec(dropped_ok and "RELEASE SAVEPOINT migrate_enum" or "ROLLBACK TO SAVEPOINT migrate_enum")
+        if not dropped_ok then
+          io.stdout:write(string.format("type %s kept: %s\n", c.type, tostring(err.msg or err)))
+        end
+      end
+    end
+  end
+end
+
 function M.main(path, params, options)
   local runner = require "migrate.runner"
   local r, run_key = runner.settings_of(path, params)
@@ -37,7 +61,7 @@ function M.main(path, params, options)
   end
   local has = state:query("SELECT to_regclass('_migrate.runs') IS NOT NULL AS yes")[1].yes
   local run = has and state:query([[
-    SELECT run_id FROM _migrate.runs WHERE run_key = $1 ORDER BY run_id DESC LIMIT 1]], run_key)[1]
+    SELECT run_id, plan FROM _migrate.runs WHERE run_key = $1 ORDER BY run_id DESC LIMIT 1]], run_key)[1]
   if not run then
     io.stderr:write("migrate: nothing to clean: no run of ", path, " in the record of ",
       state:display(), "\n")
@@ -67,6 +91,7 @@ function M.main(path, params, options)
   for _, c in ipairs(created) do
     conn:exec("DROP TABLE IF EXISTS " .. c.target_sql .. " CASCADE")
   end
+  drop_enum_types(conn, run.plan, names)
   if rec.target then
     conn:query("DELETE FROM _migrate.landed WHERE token = $1", rec.token)
     conn:exec("COMMIT")

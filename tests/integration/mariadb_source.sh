@@ -265,6 +265,10 @@ grep -A8 -- "- source: size\$" "$IT_TMP/plan3.yaml" | grep -q -- "- medium" || f
 pass "the plan lists the enum's labels"
 it_run "$IT_TMP/plan3.yaml" source="$SRC" target="dbname=$DST3" --restart
 check_rc 0 "the plan run again (the enum type exists with the same labels: kept)"
+it_run clean "$IT_TMP/plan3.yaml" source="$SRC" target="dbname=$DST3" --yes
+check_rc 0 "migrate clean of the plan's run"
+check_eq "clean dropped the tables and the enum type they made" "f t" \
+    "$(table_exists "$DST3" public edge) $(sql "$DST3" "SELECT to_regtype('public.edge_size') IS NULL")"
 
 section "kill -9 in the middle of the big table, then resume"
 # The target table exists (the run adopts it) with a trigger that stops
